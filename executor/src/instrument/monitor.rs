@@ -1,0 +1,76 @@
+//! The monitor thread: one per runtime.
+//!
+//! Every millisecond while any worker is awake (every 25 ms while all sleep) it advances the
+//! coarse clock; every 10 ms it looks for stalls (a worker inside one poll for longer than
+//! the stall threshold) and wakes demoted tasks whose backoff expired if no worker did. It
+//! costs the poll path nothing: workers publish the task they poll and when it began with
+//! two plain stores, which the poll accounting needs anyway.
+use crate::loom::sync::{Arc, Condvar, Mutex};
+use crate::scheduler::Shared;
+use crate::task::TaskId;
+use std::time::Duration;
+
+/// Tells the monitor to stop.
+#[derive(Debug, Default)]
+pub(crate) struct MonitorStop {
+    stop: Mutex<bool>,
+    condvar: Condvar,
+}
+
+impl MonitorStop {
+    pub(crate) fn stop(&self) {
+        *self.stop.lock() = true;
+        self.condvar.notify_all();
+    }
+
+    /// Sleeps for `d`; returns true if told to stop.
+    fn sleep(&self, d: Duration) -> bool {
+        let mut stop = self.stop.lock();
+        if !*stop {
+            self.condvar.wait_for(&mut stop, d);
+        }
+        *stop
+    }
+}
+
+pub(crate) fn run(shared: Arc<Shared>, stop: Arc<MonitorStop>) {
+    let inst = &shared.instrument;
+    let mut last_check = 0;
+    loop {
+        let now = inst.clock.advance();
+        if now.saturating_sub(last_check) >= 10 {
+            last_check = now;
+            check_stalls(&shared, now);
+            if shared.idle.num_unparked() == 0 {
+                shared.wake_demoted();
+            }
+        }
+        let period = if shared.idle.num_unparked() == 0 {
+            Duration::from_millis(25)
+        } else {
+            Duration::from_millis(1)
+        };
+        if stop.sleep(period) {
+            return;
+        }
+    }
+}
+
+fn check_stalls(shared: &Shared, now: u64) {
+    let inst = &shared.instrument;
+    let threshold = inst.config.stall_threshold_ms();
+    for (worker, w) in inst.workers.iter().enumerate() {
+        let id = w.poll_task_id.get();
+        let started = w.poll_started.get();
+        if id == 0 || now.saturating_sub(started) < threshold {
+            continue;
+        }
+        // Look the task up in the registry: that reference keeps it alive while we read it.
+        if let Some(task) = shared.owned.get(TaskId::from_u64(id)) {
+            // Re-check that the worker is still inside the same poll.
+            if w.poll_task_id.get() == id && w.poll_started.get() == started {
+                inst.stall_ongoing(worker, &task, started, now);
+            }
+        }
+    }
+}

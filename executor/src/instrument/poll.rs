@@ -1,0 +1,273 @@
+//! What happens around every poll: classifying wakes, counting progress, detecting spin.
+//!
+//! # The poll path
+//! `PollGuard::begin` publishes the task as this thread's current poll (for self-wake
+//! detection and the stall watchdog) and reads the coarse clock; `PollGuard::end` decides
+//! whether the poll made progress and was futile, updates the task's counters, and flags,
+//! demotes or restores it. No clock is read on this path except for tasks already flagged
+//! (their poll times feed their histogram) and one poll in [`SAMPLE_EVERY`] per worker (the
+//! runtime's poll-time histogram).
+//!
+//! # Definitions
+//! - **progress**: the poll returned `Ready`; or the code called [`crate::task::progress`]
+//!   (the io-driver does on bytes moved; channels and TLS should); or a timer woke it; or the
+//!   poll spanned a tick of the coarse clock (it ran ≥ ~1 ms: it did real work, even if it
+//!   then yielded).
+//! - **futile**: returned `Pending`, no progress, and every wake that led to the poll was
+//!   internal (the task's own waker, a futile wake chain, or a demotion backoff).
+use super::stats::{flag, RATIO_ONE};
+use super::RuntimeInstrument;
+use crate::context;
+use crate::task::state::WakeSources;
+use crate::task::{Header, WakeSource};
+use std::time::Instant;
+
+/// One poll in this many is timed for the runtime-wide poll histogram.
+pub(crate) const SAMPLE_EVERY: u64 = 64;
+
+/// What the scheduler must do with a task after a `Pending` poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PollOutcome {
+    /// Nothing special.
+    Normal,
+    /// It woke itself during the poll (a yield): reschedule at the back, not the LIFO slot.
+    SelfWoken,
+    /// It woke itself while demoted: the wake was held back; re-poll after the backoff.
+    Deferred,
+}
+
+/// What a waker must do.
+pub(crate) enum WakeAction {
+    Notify(WakeSource),
+    /// A demoted task's self-wake: do not notify; the poll's end hands it to the backoff.
+    Deferred,
+}
+
+/// Classifies a wake of `header` made on the current thread.
+pub(crate) fn classify_wake(header: &Header) -> WakeAction {
+    context::with_poll(|cx| match cx {
+        Some(poll) if std::ptr::eq(poll.task.get(), header) => {
+            let stats = &header.stats;
+            if stats.has(flag::FLAGGED) {
+                if let Some(info) = stats.flagged_info() {
+                    info.capture_self_wake_site();
+                }
+            }
+            if stats.has(flag::DEMOTED) {
+                poll.deferred.set(true);
+                WakeAction::Deferred
+            } else {
+                poll.self_woke.set(true);
+                WakeAction::Notify(WakeSource::SelfWake)
+            }
+        }
+        Some(poll) if !poll.task.get().is_null() => {
+            if !poll.progress.get() && poll.chain_eligible.get() {
+                WakeAction::Notify(WakeSource::Chain)
+            } else {
+                WakeAction::Notify(WakeSource::Task)
+            }
+        }
+        Some(poll) => WakeAction::Notify(context::wake_source_override().unwrap_or(
+            if poll.on_runtime_thread.get() {
+                WakeSource::Task
+            } else {
+                WakeSource::Foreign
+            },
+        )),
+        None => WakeAction::Notify(WakeSource::Foreign),
+    })
+}
+
+/// Marks the current poll as having made progress (see the module docs).
+pub(crate) fn progress() {
+    context::with_poll(|cx| {
+        if let Some(poll) = cx {
+            poll.progress.set(true);
+        }
+    });
+}
+
+pub(crate) struct PollGuard<'a> {
+    header: &'a Header,
+    sources: WakeSources,
+    inst: Option<&'a RuntimeInstrument>,
+    worker: usize,
+    start_tick: u64,
+    timer: Option<Instant>,
+}
+
+impl<'a> PollGuard<'a> {
+    /// Starts the accounting of one poll of `header`, woken by `sources` (empty for the
+    /// first poll after spawn).
+    #[inline]
+    pub(crate) fn begin(header: &'a Header, sources: WakeSources) -> PollGuard<'a> {
+        let (inst, worker) = match context::current_instrument() {
+            // SAFETY: the pointer is into the runtime's shared state, which this thread's
+            // worker context keeps alive for as long as the worker loop runs: longer than
+            // this poll.
+            Some((inst, worker)) => (Some(unsafe { &*inst }), worker),
+            None => (None, 0),
+        };
+        let stats = &header.stats;
+        let mut start_tick = 0;
+        let mut timer = None;
+        if let Some(inst) = inst {
+            start_tick = inst.clock.now_ms();
+            let w = &inst.workers[worker];
+            w.poll_task_id.set(header.id.as_u64());
+            w.poll_started.set(start_tick);
+            let n = w.polls.get();
+            w.polls.set(n + 1);
+            if stats.has(flag::FLAGGED) || n % SAMPLE_EVERY == 0 {
+                timer = Some(Instant::now());
+            }
+            if sources.any_real() && stats.has(flag::DEMOTED) {
+                // Restored: a real event arrived, so its self-wakes are honoured again.
+                stats.set_flag(flag::DEMOTED, false);
+                stats.backoff_us.set(0);
+            }
+        }
+        for s in WakeSource::ALL {
+            if sources.contains(s) {
+                let slot = match s {
+                    WakeSource::SelfWake | WakeSource::Backoff => 0,
+                    WakeSource::Io => 1,
+                    WakeSource::Timer => 2,
+                    WakeSource::Task | WakeSource::Chain => 3,
+                    WakeSource::Foreign => 4,
+                };
+                stats.wakes[slot].incr();
+                if let Some(inst) = inst {
+                    inst.workers[worker].wakes[slot].incr();
+                }
+            }
+        }
+        let chain_eligible = sources.is_empty() || sources.only_internal();
+        context::enter_poll(header, chain_eligible);
+        PollGuard {
+            header,
+            sources,
+            inst,
+            worker,
+            start_tick,
+            timer,
+        }
+    }
+
+    /// Ends the accounting. `ready`: the future completed (or panicked).
+    #[inline]
+    pub(crate) fn end(self, ready: bool) -> PollOutcome {
+        let (hinted, self_woke, deferred) = context::leave_poll();
+        let stats = &self.header.stats;
+        stats.polls.incr();
+        let Some(inst) = self.inst else {
+            if ready {
+                stats.ready_polls.incr();
+            }
+            return if self_woke {
+                PollOutcome::SelfWoken
+            } else {
+                PollOutcome::Normal
+            };
+        };
+        let w = &inst.workers[self.worker];
+        w.poll_task_id.set(0);
+        let now = inst.clock.now_ms();
+        if now.saturating_sub(self.start_tick) >= inst.config.stall_threshold_ms() {
+            inst.stall_finished(self.worker, self.header, self.start_tick, now);
+        }
+        if let Some(t0) = self.timer {
+            inst.record_poll_time(self.worker, self.header, t0.elapsed());
+        }
+        let progress =
+            ready || hinted || self.sources.contains(WakeSource::Timer) || now != self.start_tick;
+        let futile = !progress && self.sources.only_internal();
+        if ready {
+            stats.ready_polls.incr();
+        }
+        if progress {
+            stats.progress_polls.incr();
+        }
+        let ratio = stats.futile_ratio.get();
+        let ratio = ratio - ratio / 16 + if futile { RATIO_ONE / 16 } else { 0 };
+        stats.futile_ratio.set(ratio);
+        if futile {
+            stats.futile_polls.incr();
+            w.futile_polls.incr();
+            let streak = stats.futile_streak.get() + 1;
+            stats.futile_streak.set(streak);
+            if streak > stats.max_futile_streak.get() {
+                stats.max_futile_streak.set(streak);
+            }
+        } else {
+            stats.futile_streak.set(0);
+        }
+        stats.set_flag(flag::LAST_SELF_WOKE, self_woke || deferred);
+        if inst.config.enabled {
+            self.detect(inst, now, progress, self_woke || deferred);
+        }
+        if ready {
+            PollOutcome::Normal
+        } else if deferred && stats.has(flag::DEMOTED) {
+            PollOutcome::Deferred
+        } else if self_woke || deferred {
+            PollOutcome::SelfWoken
+        } else {
+            PollOutcome::Normal
+        }
+    }
+
+    /// Flagging (hysteretic), demotion and restoration.
+    fn detect(&self, inst: &RuntimeInstrument, now: u64, progress: bool, self_woke: bool) {
+        let stats = &self.header.stats;
+        let cfg = &inst.config;
+        let streak = stats.futile_streak.get();
+        let ratio = stats.futile_ratio.get();
+        let suspect = streak >= cfg.futile_streak_threshold
+            || (ratio >= cfg.ratio_threshold_fixed()
+                && stats.polls.get() >= 2 * cfg.futile_streak_threshold);
+        if suspect {
+            if stats.suspect_since.get() == 0 {
+                stats.suspect_since.set(now.max(1));
+            }
+        } else if streak == 0 {
+            stats.suspect_since.set(0);
+        }
+        let flagged = stats.has(flag::FLAGGED);
+        if !flagged
+            && suspect
+            && now.saturating_sub(stats.suspect_since.get()) >= cfg.min_spin_ms()
+        {
+            inst.flag(self.header, now);
+        } else if flagged && streak == 0 && ratio < RATIO_ONE / 2 {
+            // Hysteresis: unflag only once most recent polls were not futile.
+            stats.set_flag(flag::FLAGGED, false);
+            stats.set_flag(flag::RECOVERED, true);
+            stats.set_flag(flag::DEMOTED, false);
+        }
+        if progress && stats.has(flag::DEMOTED) {
+            stats.set_flag(flag::DEMOTED, false);
+            stats.backoff_us.set(0);
+        } else if stats.has(flag::FLAGGED) && !progress && self_woke && !stats.has(flag::DEMOTED) {
+            stats.set_flag(flag::DEMOTED, true);
+            stats.times_demoted.incr();
+        }
+        if stats.has(flag::DEMOTED) && self_woke {
+            let b = stats.backoff_us.get();
+            let next = if b == 0 {
+                cfg.backoff_start_us()
+            } else {
+                (b * 2).min(cfg.backoff_max_us())
+            };
+            stats.backoff_us.set(next);
+        }
+    }
+}
+
+/// The future is gone: mark the task finished; it is no longer demoted.
+pub(crate) fn task_finished(header: &Header) {
+    let stats = &header.stats;
+    stats.set_flag(flag::DEMOTED, false);
+    stats.set_flag(flag::FINISHED, true);
+}

@@ -1,0 +1,120 @@
+//! Per-task spin accounting, stored in the task header.
+//!
+//! # Invariant
+//! Every field is written only by the thread currently polling the task (it holds `RUNNING`,
+//! rule 1 of `task/mod.rs`), or by the waker running on that thread during the poll. Other
+//! threads (reports, the watchdog) only read. The fields are atomics accessed with relaxed
+//! loads and stores, never read-modify-writes: on x86 these are plain moves, so the poll path
+//! pays nothing for letting reports read them concurrently without a data race. They are
+//! statistics, not synchronization, so they use std atomics directly and loom does not model
+//! them (modelling them would only multiply interleavings of counters no decision depends on
+//! across threads).
+#![allow(
+    clippy::disallowed_types,
+    reason = "single-writer statistics outside every modelled protocol; see module docs"
+)]
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
+
+/// A single-writer counter.
+#[derive(Debug, Default)]
+pub(crate) struct Counter(AtomicU64);
+
+impl Counter {
+    #[inline(always)]
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Relaxed)
+    }
+    #[inline(always)]
+    pub(crate) fn set(&self, v: u64) {
+        self.0.store(v, Relaxed)
+    }
+    #[inline(always)]
+    pub(crate) fn incr(&self) {
+        self.set(self.get().wrapping_add(1))
+    }
+}
+
+/// Bits of [`TaskStats::flags`].
+pub(crate) mod flag {
+    /// Currently flagged as spinning (hysteretic).
+    pub(crate) const FLAGGED: u64 = 1 << 0;
+    /// Self-wakes are deferred to the demotion backoff.
+    pub(crate) const DEMOTED: u64 = 1 << 1;
+    /// Was flagged at some point.
+    pub(crate) const EVER_FLAGGED: u64 = 1 << 2;
+    /// Was flagged, then unflagged by progress.
+    pub(crate) const RECOVERED: u64 = 1 << 3;
+    /// The future is gone (completed, panicked or cancelled).
+    pub(crate) const FINISHED: u64 = 1 << 4;
+    /// The previous poll ended with a self-wake (a yield or a spin).
+    pub(crate) const LAST_SELF_WOKE: u64 = 1 << 5;
+}
+
+/// One fixed-point unit of the futile ratio (1.0).
+pub(crate) const RATIO_ONE: u64 = 1 << 16;
+
+#[derive(Debug, Default)]
+pub(crate) struct TaskStats {
+    pub(crate) polls: Counter,
+    pub(crate) ready_polls: Counter,
+    pub(crate) progress_polls: Counter,
+    pub(crate) futile_polls: Counter,
+    pub(crate) futile_streak: Counter,
+    pub(crate) max_futile_streak: Counter,
+    /// Exponentially decaying futile/total ratio, in units of [`RATIO_ONE`].
+    pub(crate) futile_ratio: Counter,
+    /// Clock tick (ms) at which the current run of suspicious polls began; 0 = not suspect.
+    pub(crate) suspect_since: Counter,
+    /// Wakes by source: self, io, timer, task (incl. chain), foreign.
+    pub(crate) wakes: [Counter; 5],
+    pub(crate) flags: Counter,
+    pub(crate) times_demoted: Counter,
+    /// The current demotion backoff, in microseconds.
+    pub(crate) backoff_us: Counter,
+    /// Set once, when the task is first flagged; freed with the task.
+    flagged: AtomicPtr<super::FlaggedInfo>,
+}
+
+impl TaskStats {
+    pub(crate) fn new() -> TaskStats {
+        TaskStats::default()
+    }
+
+    pub(crate) fn has(&self, f: u64) -> bool {
+        self.flags.get() & f != 0
+    }
+
+    pub(crate) fn set_flag(&self, f: u64, on: bool) {
+        let v = self.flags.get();
+        self.flags.set(if on { v | f } else { v & !f });
+    }
+
+    /// Extra data kept only for flagged tasks.
+    pub(crate) fn flagged_info(&self) -> Option<&super::FlaggedInfo> {
+        let p = self.flagged.load(Acquire);
+        // SAFETY: a non-null pointer was published by `flagged_info_or_init` from a leaked
+        // `Box` and is freed only in `Drop`, which needs `&mut self`.
+        (!p.is_null()).then(|| unsafe { &*p })
+    }
+
+    /// Called by the polling thread only (single writer), so a load-then-store cannot race.
+    pub(crate) fn flagged_info_or_init(&self, now_ms: u64) -> &super::FlaggedInfo {
+        if let Some(info) = self.flagged_info() {
+            return info;
+        }
+        let p = Box::into_raw(Box::new(super::FlaggedInfo::new(now_ms)));
+        self.flagged.store(p, Release);
+        // SAFETY: just published; freed only in `Drop`.
+        unsafe { &*p }
+    }
+}
+
+impl Drop for TaskStats {
+    fn drop(&mut self) {
+        let p = *self.flagged.get_mut();
+        if !p.is_null() {
+            // SAFETY: allocated by `Box::into_raw` in `flagged_info_or_init`, freed once here.
+            drop(unsafe { Box::from_raw(p) });
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! The worker loop.
+//!
+//! # Invariants
+//! - Each worker owns a FIFO run queue (others steal from its back half), a LIFO slot and a
+//!   tick. Only the worker's own thread touches its `Core`; the `RefCell` borrow is never
+//!   held while a task is polled, so a task woken during a poll can be pushed to it.
+//! - Order of work: every `global_queue_interval` ticks the global queue first (so remote
+//!   spawns are never starved by a busy local queue); otherwise the LIFO slot, the local
+//!   queue, then a batch from the global queue; then stealing; then parking.
+//! - The LIFO slot takes the task most recently woken by the running task (message passing
+//!   hands data along while it is hot in cache). A task that woke itself (a yield) goes to
+//!   the back of the queue instead. At most `max_lifo_polls` LIFO tasks run in a row; then
+//!   the slot's task goes to the queue, so two tasks waking each other cannot starve it.
+//! - Searching (stealing) and parking follow the protocol in [`super::idle`]: a worker that
+//!   finds work while searching and was the last searcher wakes another; a worker that
+//!   parks as the last searcher re-checks every queue first.
+//! - On shutdown the worker drops its queued notifications and exits; the tasks themselves
+//!   are cancelled through the owned-tasks registry.
+use super::{Shared, Remote};
+use crate::context;
+use crate::instrument::RuntimeInstrument;
+use crate::loom::deque::{Steal, Worker};
+use crate::loom::sync::Arc;
+use crate::runtime::Handle;
+use crate::task::Notified;
+use std::cell::RefCell;
+
+/// A worker's private state.
+struct Core {
+    queue: Worker<Notified>,
+    lifo: Option<Notified>,
+    is_searching: bool,
+    tick: u32,
+    rng: u64,
+}
+
+impl Core {
+    fn has_tasks(&self) -> bool {
+        self.lifo.is_some() || !self.queue.is_empty()
+    }
+
+    fn next_random(&mut self, n: usize) -> usize {
+        // xorshift64*: fast, and good enough to spread victims.
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        (self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    }
+}
+
+/// The per-thread context of a running worker.
+pub(crate) struct WorkerContext {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) index: usize,
+    core: RefCell<Core>,
+}
+
+/// The body of worker thread `index`.
+pub(crate) fn run(shared: Arc<Shared>, index: usize, queue: Worker<Notified>) {
+    let cx = WorkerContext {
+        shared: shared.clone(),
+        index,
+        core: RefCell::new(Core {
+            queue,
+            lifo: None,
+            is_searching: false,
+            tick: 0,
+            rng: crate::loom::rng_seed() ^ (index as u64 + 1).wrapping_mul(0x9e37_79b9),
+        }),
+    };
+    {
+        let _guard = context::enter_worker(&cx, Handle::from_shared(shared.clone()));
+        cx.run();
+        cx.drain();
+    }
+    drop(cx);
+    shared.worker_exited();
+}
+
+impl WorkerContext {
+    pub(crate) fn instrument(&self) -> &RuntimeInstrument {
+        &self.shared.instrument
+    }
+
+    fn remote(&self) -> &Remote {
+        &self.shared.remotes[self.index]
+    }
+
+    fn run(&self) {
+        let config = self.shared.config.clone();
+        while !self.shared.is_shutdown() {
+            let tick = {
+                let mut core = self.core.borrow_mut();
+                core.tick = core.tick.wrapping_add(1);
+                core.tick
+            };
+            if tick % config.event_interval == 0 {
+                self.shared.wake_demoted();
+            }
+            if let Some(task) = self.next_task(tick % config.global_queue_interval == 0) {
+                self.run_task(task, config.max_lifo_polls);
+                continue;
+            }
+            if let Some(task) = self.steal_work() {
+                self.run_task(task, config.max_lifo_polls);
+                continue;
+            }
+            self.park();
+        }
+    }
+
+    fn next_task(&self, global_first: bool) -> Option<Notified> {
+        if global_first {
+            if let Some(task) = self.shared.inject.pop() {
+                return Some(task);
+            }
+        }
+        let mut core = self.core.borrow_mut();
+        if let Some(task) = core.lifo.take().or_else(|| core.queue.pop()) {
+            return Some(task);
+        }
+        self.shared.inject.pop_batch_into(&core.queue)
+    }
+
+    fn run_task(&self, task: Notified, max_lifo_polls: u32) {
+        let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
+        if was_searching && self.shared.idle.transition_worker_from_searching() {
+            // We were the last one looking; there may be more work than we can take.
+            self.shared.notify_parked();
+        }
+        task.run();
+        let mut lifo_polls = 0;
+        loop {
+            let mut core = self.core.borrow_mut();
+            let Some(next) = core.lifo.take() else {
+                return;
+            };
+            if lifo_polls >= max_lifo_polls {
+                core.queue.push(next);
+                drop(core);
+                self.shared.notify_parked();
+                return;
+            }
+            drop(core);
+            lifo_polls += 1;
+            next.run();
+        }
+    }
+
+    /// Pushes a task woken on this worker's thread. Returns it if the core is unavailable
+    /// (the worker is exiting).
+    pub(crate) fn schedule_local(&self, task: Notified, yielded: bool) -> Result<(), Notified> {
+        let Ok(mut core) = self.core.try_borrow_mut() else {
+            return Err(task);
+        };
+        if self.shared.is_shutdown() {
+            return Err(task);
+        }
+        if yielded {
+            core.queue.push(task);
+        } else if let Some(prev) = core.lifo.replace(task) {
+            core.queue.push(prev);
+        }
+        // Another worker should help only if there is more here than we will run next.
+        let notify = !core.is_searching && core.queue.len() + usize::from(core.lifo.is_some()) > 1;
+        drop(core);
+        if notify {
+            self.shared.notify_parked();
+        }
+        Ok(())
+    }
+
+    fn steal_work(&self) -> Option<Notified> {
+        let mut core = self.core.borrow_mut();
+        if !core.is_searching {
+            if !self.shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            core.is_searching = true;
+        }
+        let remotes = &self.shared.remotes;
+        let n = remotes.len();
+        let start = core.next_random(n);
+        loop {
+            let mut retry = false;
+            for i in 0..n {
+                let victim = (start + i) % n;
+                if victim == self.index {
+                    continue;
+                }
+                match remotes[victim].steal.steal_batch_and_pop(&core.queue) {
+                    Steal::Success(task) => {
+                        let w = &self.shared.instrument.workers[self.index];
+                        w.steals.incr();
+                        return Some(task);
+                    }
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
+                }
+            }
+            if !retry {
+                break;
+            }
+        }
+        self.shared.inject.pop_batch_into(&core.queue)
+    }
+
+    fn park(&self) {
+        // Demoted tasks whose backoff has passed are work: take them before sleeping.
+        self.shared.wake_demoted();
+        if !self.transition_to_parked() {
+            return;
+        }
+        loop {
+            self.shared.instrument.workers[self.index].parks.incr();
+            let timeout = self.shared.demoted.next_deadline();
+            self.remote().park.park(timeout);
+            if self.shared.is_shutdown() {
+                return;
+            }
+            self.shared.wake_demoted();
+            if self.transition_from_parked() {
+                return;
+            }
+        }
+    }
+
+    fn transition_to_parked(&self) -> bool {
+        let mut core = self.core.borrow_mut();
+        if core.has_tasks() {
+            return false;
+        }
+        let last_searcher = self
+            .shared
+            .idle
+            .transition_worker_to_parked(self.index, core.is_searching);
+        core.is_searching = false;
+        drop(core);
+        if last_searcher {
+            self.shared.notify_if_work_pending();
+        }
+        true
+    }
+
+    fn transition_from_parked(&self) -> bool {
+        let mut core = self.core.borrow_mut();
+        if core.has_tasks() {
+            // Woke for work of our own: searching only if someone else woke us on purpose.
+            core.is_searching = !self.shared.idle.unpark_worker_by_id(self.index);
+            return true;
+        }
+        if self.shared.idle.is_parked(self.index) {
+            return false;
+        }
+        core.is_searching = true;
+        true
+    }
+
+    /// Drops every notification still queued here (shutdown).
+    fn drain(&self) {
+        let mut core = self.core.borrow_mut();
+        let lifo = core.lifo.take();
+        let mut queued = Vec::new();
+        while let Some(task) = core.queue.pop() {
+            queued.push(task);
+        }
+        drop(core);
+        drop(lifo);
+        drop(queued);
+    }
+}
