@@ -28,7 +28,12 @@ pub(crate) struct PollCx {
     pub(crate) deferred: Cell<bool>,
     /// This thread belongs to a runtime (a worker or a blocking-pool thread).
     pub(crate) on_runtime_thread: Cell<bool>,
+    /// Cooperative budget left in this poll (see `driver::poll_budget`).
+    pub(crate) budget: Cell<u8>,
 }
+
+/// Operations a task may complete in one poll before I/O resources make it yield.
+pub(crate) const BUDGET: u8 = 128;
 
 struct Context {
     poll: PollCx,
@@ -50,6 +55,7 @@ thread_local! {
             self_woke: Cell::new(false),
             deferred: Cell::new(false),
             on_runtime_thread: Cell::new(false),
+            budget: Cell::new(BUDGET),
         },
         wake_source: Cell::new(None),
         handle: RefCell::new(None),
@@ -75,6 +81,7 @@ pub(crate) fn enter_poll(task: &Header, chain_eligible: bool) {
         p.chain_eligible.set(chain_eligible);
         p.self_woke.set(false);
         p.deferred.set(false);
+        p.budget.set(BUDGET);
     });
 }
 

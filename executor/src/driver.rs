@@ -5,7 +5,39 @@
 //! (bytes moved) is reported with [`crate::task::progress`]. Idle workers block in the
 //! reactor through [`crate::runtime::Park`], installed with `Builder::on_park`.
 use crate::task::{wake_with_source, WakeSource};
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
+
+/// The cooperative budget: call before each I/O operation of a resource.
+///
+/// A task may complete [`BUDGET`](crate::driver::BUDGET) operations per poll. Past that,
+/// this wakes the task and returns `Pending`, so a task whose socket is always ready still
+/// lets others run. That yield counts as progress (the budget was spent on real
+/// operations), so it never looks like a spin. Outside a task poll (`block_on`, a plain
+/// thread) the budget is unlimited.
+pub fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
+    let exhausted = crate::context::with_poll(|p| match p {
+        Some(p) if !p.task.get().is_null() => {
+            let left = p.budget.get();
+            if left == 0 {
+                p.progress.set(true);
+                true
+            } else {
+                p.budget.set(left - 1);
+                false
+            }
+        }
+        _ => false,
+    });
+    if exhausted {
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    } else {
+        Poll::Ready(())
+    }
+}
+
+/// Operations per poll before [`poll_budget`] makes a task yield (tokio uses the same 128).
+pub const BUDGET: u8 = crate::context::BUDGET;
 
 /// Wakes `waker` as the reactor: the task's next poll counts an `io` wake.
 pub fn wake_io(waker: Waker) {

@@ -7,6 +7,8 @@
 
 pub(crate) mod sync {
     pub(crate) use loom::sync::Arc;
+    /// std's `Arc`: for type erasure and `ArcWake`, in code no model exercises.
+    pub(crate) type StdArc<T> = std::sync::Arc<T>;
 
     pub(crate) mod atomic {
         pub(crate) use loom::sync::atomic::{
@@ -200,10 +202,6 @@ pub(crate) mod deque {
             self.0.lock().len()
         }
     }
-}
-
-
-    pub(crate) use std::thread::panicking;
 }
 
 pub(crate) use loom::thread_local;

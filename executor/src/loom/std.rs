@@ -3,6 +3,9 @@
 
 pub(crate) mod sync {
     pub(crate) type Arc<T> = std::sync::Arc<T>;
+    /// std's `Arc` even under loom: for type erasure (`Arc<dyn Any>`) and `ArcWake`, which
+    /// loom's `Arc` cannot do, in code no model exercises.
+    pub(crate) type StdArc<T> = std::sync::Arc<T>;
 
     pub(crate) mod atomic {
         pub(crate) use std::sync::atomic::{fence, Ordering};
@@ -82,7 +85,6 @@ pub(crate) mod deque {
     pub(crate) type Stealer<T> = crossbeam_deque::Stealer<T>;
     pub(crate) type Injector<T> = crossbeam_deque::Injector<T>;
 }
-
 
 pub(crate) use std::thread_local;
 

@@ -1,14 +1,10 @@
 //! `block_on`: drive one future on the calling thread while the workers run the rest.
-#![allow(
-    clippy::disallowed_types,
-    reason = "futures-task's ArcWake needs std's Arc; this waker is not part of any modelled protocol"
-)]
 use super::Handle;
 use crate::context;
 use crate::scheduler::park::{Park, ThreadPark};
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
+use crate::loom::sync::StdArc as Arc;
 use std::task::{Context, Poll};
 
 struct ThreadWaker(ThreadPark);

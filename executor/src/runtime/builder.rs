@@ -7,6 +7,8 @@ use crate::loom::deque::Worker;
 use crate::loom::sync::Arc;
 use crate::scheduler::park::{Park, ThreadPark};
 use crate::scheduler::{worker, Config, Remote, Shared};
+use crate::loom::sync::StdArc;
+use std::any::Any;
 use std::fmt;
 use std::io;
 use std::time::Duration;
@@ -32,7 +34,10 @@ pub struct Builder {
     spin: SpinConfig,
     config: Config,
     park: Option<ParkFactory>,
+    extensions: Vec<Extension>,
 }
+
+pub(crate) type Extension = StdArc<dyn Any + Send + Sync>;
 
 impl Builder {
     /// A multi-threaded, work-stealing runtime (the only kind wakeful has).
@@ -46,6 +51,7 @@ impl Builder {
             spin: SpinConfig::default(),
             config: Config::default(),
             park: None,
+            extensions: Vec::new(),
         }
     }
 
@@ -140,6 +146,14 @@ impl Builder {
         self
     }
 
+    /// Attaches a value every `Handle` of the runtime can find with
+    /// [`Handle::extension`](super::Handle::extension) (the io-driver attaches its reactor).
+    #[doc(hidden)]
+    pub fn extension<T: Any + Send + Sync>(&mut self, value: StdArc<T>) -> &mut Self {
+        self.extensions.push(value);
+        self
+    }
+
     /// Starts the runtime's threads.
     pub fn build(&mut self) -> io::Result<Runtime> {
         let n = self
@@ -164,7 +178,13 @@ impl Builder {
             format!("{}-blocking", self.thread_name),
         );
         let instrument = RuntimeInstrument::new(self.spin.clone(), n);
-        let shared = Arc::new(Shared::new(remotes, blocking, instrument, self.config.clone()));
+        let shared = Arc::new(Shared::new(
+            remotes,
+            blocking,
+            instrument,
+            self.config.clone(),
+            self.extensions.clone(),
+        ));
         let mut threads = Vec::with_capacity(n);
         for (index, queue) in queues.into_iter().enumerate() {
             let mut b = std::thread::Builder::new().name(format!("{}-{index}", self.thread_name));

@@ -104,6 +104,15 @@ impl Handle {
         report::take(&self.shared, true)
     }
 
+    /// The value of type `T` attached with `Builder::extension`, if any.
+    #[doc(hidden)]
+    pub fn extension<T: std::any::Any + Send + Sync>(&self) -> Option<crate::loom::sync::StdArc<T>> {
+        self.shared
+            .extensions
+            .iter()
+            .find_map(|e| e.clone().downcast::<T>().ok())
+    }
+
     /// Number of worker threads.
     pub fn num_workers(&self) -> usize {
         self.shared.remotes.len()

@@ -17,7 +17,7 @@
 //! step 3's exception. Nothing leaks: once every `JoinHandle` and `Waker` is gone, the last
 //! reference to each task frees it.
 mod block_on;
-mod builder;
+pub(crate) mod builder;
 mod handle;
 
 pub use self::builder::Builder;

@@ -66,6 +66,7 @@ pub(crate) struct Shared {
     pub(crate) blocking: BlockingPool,
     pub(crate) instrument: RuntimeInstrument,
     pub(crate) config: Config,
+    pub(crate) extensions: Vec<crate::runtime::builder::Extension>,
     shutdown: AtomicBool,
     /// Workers still running; shutdown waits for it to reach zero.
     running_workers: Mutex<usize>,
@@ -78,6 +79,7 @@ impl Shared {
         blocking: BlockingPool,
         instrument: RuntimeInstrument,
         config: Config,
+        extensions: Vec<crate::runtime::builder::Extension>,
     ) -> Shared {
         let n = remotes.len();
         Shared {
@@ -89,6 +91,7 @@ impl Shared {
             blocking,
             instrument,
             config,
+            extensions,
             shutdown: AtomicBool::new(false),
             running_workers: Mutex::new(n),
             workers_done: Condvar::new(),

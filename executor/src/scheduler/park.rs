@@ -16,6 +16,11 @@ pub trait Park: Send + Sync + 'static {
     fn park(&self, timeout: Option<Duration>);
     /// Wakes the thread blocked in (or about to enter) `park`.
     fn unpark(&self);
+
+    /// Called by a busy worker every `event_interval` ticks: process pending events
+    /// without blocking (the reactor dispatches I/O readiness and fires due timers here, so
+    /// events are not left waiting until some worker goes idle). Default: nothing.
+    fn park_yield(&self) {}
 }
 
 /// The default [`Park`]: a flag, a mutex and a condition variable.

@@ -95,6 +95,7 @@ impl WorkerContext {
                 core.tick
             };
             if tick % config.event_interval == 0 {
+                self.remote().park.park_yield();
                 self.shared.wake_demoted();
             }
             if let Some(task) = self.next_task(tick % config.global_queue_interval == 0) {
