@@ -235,9 +235,7 @@ impl<'a> PollGuard<'a> {
             stats.suspect_since.set(0);
         }
         let flagged = stats.has(flag::FLAGGED);
-        if !flagged
-            && suspect
-            && now.saturating_sub(stats.suspect_since.get()) >= cfg.min_spin_ms()
+        if !flagged && suspect && now.saturating_sub(stats.suspect_since.get()) >= cfg.min_spin_ms()
         {
             inst.flag(self.header, now);
         } else if flagged && streak == 0 && ratio < RATIO_ONE / 2 {

@@ -380,7 +380,14 @@ fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
     } else {
-        let keep: String = s.chars().rev().take(n - 1).collect::<Vec<_>>().into_iter().rev().collect();
+        let keep: String = s
+            .chars()
+            .rev()
+            .take(n - 1)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         format!("…{keep}")
     }
 }
@@ -400,7 +407,16 @@ impl fmt::Display for SpinReport {
             writeln!(
                 f,
                 "{:>6} {:<9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}  {:<24} {:<40} SPAWNED AT",
-                "ID", "STATE", "POLLS", "FUTILE", "PROGRESS", "SELF", "W/WORK", "DEMOTED", "NAME", "TYPE"
+                "ID",
+                "STATE",
+                "POLLS",
+                "FUTILE",
+                "PROGRESS",
+                "SELF",
+                "W/WORK",
+                "DEMOTED",
+                "NAME",
+                "TYPE"
             )?;
             for t in &self.tasks {
                 let state = match t.state {

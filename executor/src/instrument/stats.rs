@@ -13,7 +13,9 @@
     clippy::disallowed_types,
     reason = "single-writer statistics outside every modelled protocol; see module docs"
 )]
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
+use std::sync::atomic::{
+    AtomicPtr, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
+};
 
 /// A single-writer counter.
 #[derive(Debug, Default)]

@@ -3,7 +3,10 @@
 //! crossbeam-deque and parking_lot are invisible to loom, so they are replaced here by
 //! stand-ins built on loom's own `Mutex`, with the same API the scheduler uses. Steal-half is
 //! kept (a steal moves half the victim's queue) so the models explore the same shapes.
-#![allow(clippy::disallowed_types, reason = "this module is the facade the lint points to")]
+#![allow(
+    clippy::disallowed_types,
+    reason = "this module is the facade the lint points to"
+)]
 
 pub(crate) mod sync {
     pub(crate) use loom::sync::Arc;
@@ -11,9 +14,7 @@ pub(crate) mod sync {
     pub(crate) type StdArc<T> = std::sync::Arc<T>;
 
     pub(crate) mod atomic {
-        pub(crate) use loom::sync::atomic::{
-            fence, AtomicBool, AtomicU64, AtomicUsize, Ordering,
-        };
+        pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
     }
 
     /// loom's mutex with parking_lot's shape (no poisoning).
@@ -98,19 +99,10 @@ pub(crate) mod deque {
     pub(crate) enum Steal<T> {
         Empty,
         Success(T),
+        /// The stand-in never loses a race, so never asks for a retry; the variant keeps
+        /// the callers' code identical to the crossbeam build.
+        #[allow(dead_code, reason = "kept for API parity with crossbeam-deque")]
         Retry,
-    }
-
-    impl<T> Steal<T> {
-        pub(crate) fn success(self) -> Option<T> {
-            match self {
-                Steal::Success(t) => Some(t),
-                _ => None,
-            }
-        }
-        pub(crate) fn is_retry(&self) -> bool {
-            matches!(self, Steal::Retry)
-        }
     }
 
     #[derive(Debug)]
@@ -197,9 +189,6 @@ pub(crate) mod deque {
         }
         pub(crate) fn is_empty(&self) -> bool {
             self.0.lock().is_empty()
-        }
-        pub(crate) fn len(&self) -> usize {
-            self.0.lock().len()
         }
     }
 }

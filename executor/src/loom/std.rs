@@ -1,5 +1,8 @@
 //! The production side of the facade: std atomics, parking_lot, crossbeam-deque.
-#![allow(clippy::disallowed_types, reason = "this module is the facade the lint points to")]
+#![allow(
+    clippy::disallowed_types,
+    reason = "this module is the facade the lint points to"
+)]
 
 pub(crate) mod sync {
     pub(crate) type Arc<T> = std::sync::Arc<T>;

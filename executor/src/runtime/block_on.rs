@@ -1,10 +1,10 @@
 //! `block_on`: drive one future on the calling thread while the workers run the rest.
 use super::Handle;
 use crate::context;
+use crate::loom::sync::StdArc as Arc;
 use crate::scheduler::park::{Park, ThreadPark};
 use std::future::Future;
 use std::pin::pin;
-use crate::loom::sync::StdArc as Arc;
 use std::task::{Context, Poll};
 
 struct ThreadWaker(ThreadPark);

@@ -63,7 +63,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future, None, Location::caller())
+        Shared::spawn(&self.shared, future, None, Location::caller())
     }
 
     #[track_caller]
@@ -72,7 +72,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future, name, Location::caller())
+        Shared::spawn(&self.shared, future, name, Location::caller())
     }
 
     /// Runs a blocking closure on the blocking pool.
@@ -106,7 +106,9 @@ impl Handle {
 
     /// The value of type `T` attached with `Builder::extension`, if any.
     #[doc(hidden)]
-    pub fn extension<T: std::any::Any + Send + Sync>(&self) -> Option<crate::loom::sync::StdArc<T>> {
+    pub fn extension<T: std::any::Any + Send + Sync>(
+        &self,
+    ) -> Option<crate::loom::sync::StdArc<T>> {
         self.shared
             .extensions
             .iter()

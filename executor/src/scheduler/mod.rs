@@ -104,7 +104,7 @@ impl Shared {
 
     /// Spawns a future onto this runtime.
     pub(crate) fn spawn<F>(
-        self: &Arc<Self>,
+        this: &Arc<Self>,
         future: F,
         name: Option<Box<str>>,
         spawned_at: &'static Location<'static>,
@@ -118,9 +118,9 @@ impl Shared {
             type_name: std::any::type_name::<F>(),
             spawned_at,
         };
-        let (task, notified, join) = task::new_task(future, self.clone(), TaskId::next(), meta);
-        match self.owned.bind(task) {
-            Ok(()) => self.schedule(notified, false),
+        let (task, notified, join) = task::new_task(future, this.clone(), TaskId::next(), meta);
+        match this.owned.bind(task) {
+            Ok(()) => this.schedule(notified, false),
             Err(task) => {
                 // Shutting down: the task is cancelled before it ever runs.
                 drop(notified);

@@ -16,7 +16,7 @@
 //!   parks as the last searcher re-checks every queue first.
 //! - On shutdown the worker drops its queued notifications and exits; the tasks themselves
 //!   are cancelled through the owned-tasks registry.
-use super::{Shared, Remote};
+use super::{Remote, Shared};
 use crate::context;
 use crate::instrument::RuntimeInstrument;
 use crate::loom::deque::{Steal, Worker};

@@ -194,7 +194,11 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         unsafe { Task::from_raw(self.header_ptr()) }
     }
 
-    pub(crate) fn try_read_output(self, dst: &mut Poll<Result<F::Output, JoinError>>, waker: &Waker) {
+    pub(crate) fn try_read_output(
+        self,
+        dst: &mut Poll<Result<F::Output, JoinError>>,
+        waker: &Waker,
+    ) {
         if can_read_output(self.header(), &self.cell().trailer, waker) {
             // SAFETY: rule 1, COMPLETE is set and we are the JoinHandle with JOIN_INTEREST.
             *dst = Poll::Ready(unsafe { self.cell().core.take_output() });

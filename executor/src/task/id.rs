@@ -11,7 +11,9 @@ impl TaskId {
     pub(crate) fn next() -> TaskId {
         crate::loom::thread_local! {
             // Per-thread blocks of ids keep spawning off the shared counter's cache line.
-            static NEXT: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+            // Not `const`: loom's `thread_local!` takes no const initializers.
+            #[allow(clippy::missing_const_for_thread_local, reason = "see above")]
+            static NEXT: std::cell::Cell<(u64, u64)> = std::cell::Cell::new((0, 0));
         }
         const BLOCK: u64 = 1024;
         #[allow(

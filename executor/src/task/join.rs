@@ -72,8 +72,10 @@ impl<T> Future for JoinHandle<T> {
         let mut ret = Poll::Pending;
         // SAFETY: `ret` has exactly the task's output type, `Poll<Result<T, JoinError>>`.
         unsafe {
-            self.raw
-                .try_read_output(&mut ret as *mut Poll<Result<T, JoinError>> as *mut (), cx.waker())
+            self.raw.try_read_output(
+                &mut ret as *mut Poll<Result<T, JoinError>> as *mut (),
+                cx.waker(),
+            )
         };
         ret
     }
@@ -87,7 +89,9 @@ impl<T> Drop for JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle").field("id", &self.id()).finish()
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id())
+            .finish()
     }
 }
 
@@ -126,6 +130,8 @@ impl Drop for AbortHandle {
 
 impl fmt::Debug for AbortHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AbortHandle").field("id", &self.id()).finish()
+        f.debug_struct("AbortHandle")
+            .field("id", &self.id())
+            .finish()
     }
 }

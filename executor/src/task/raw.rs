@@ -120,7 +120,9 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>, yielded: bool) 
     // SAFETY: the vtable matches; the caller passed ownership of a `Notified` reference.
     let notified = super::Notified(unsafe { super::Task::from_raw(ptr) });
     // SAFETY: the vtable matches, and the reference just taken keeps the cell alive.
-    unsafe { Harness::<F, S>::from_raw(ptr) }.scheduler().schedule(notified, yielded);
+    unsafe { Harness::<F, S>::from_raw(ptr) }
+        .scheduler()
+        .schedule(notified, yielded);
 }
 
 unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
@@ -128,7 +130,11 @@ unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     unsafe { Harness::<F, S>::from_raw(ptr) }.dealloc();
 }
 
-unsafe fn try_read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+unsafe fn try_read_output<F: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    dst: *mut (),
+    waker: &Waker,
+) {
     let dst = dst.cast::<std::task::Poll<Result<F::Output, super::JoinError>>>();
     // SAFETY: the vtable matches, and the caller guarantees `dst` has the output's type.
     unsafe { Harness::<F, S>::from_raw(ptr).try_read_output(&mut *dst, waker) };

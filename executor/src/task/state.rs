@@ -103,7 +103,7 @@ impl WakeSources {
             | (1 << WakeSource::Foreign as u8);
         self.0 & real != 0
     }
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn from_sources(sources: &[WakeSource]) -> Self {
         WakeSources(sources.iter().fold(0, |acc, s| acc | (1 << *s as u8)))
     }
@@ -487,7 +487,10 @@ mod tests {
     #[test]
     fn wake_while_running_defers_to_the_poller_exactly_once() {
         let s = State::new();
-        assert!(matches!(s.transition_to_running(), TransitionToRunning::Success(_)));
+        assert!(matches!(
+            s.transition_to_running(),
+            TransitionToRunning::Success(_)
+        ));
         assert_eq!(
             s.transition_to_notified_by_ref(WakeSource::Foreign),
             TransitionToNotifiedByRef::DoNothing
@@ -506,7 +509,11 @@ mod tests {
             TransitionToRunning::Success(src) => {
                 assert_eq!(
                     src,
-                    WakeSources::from_sources(&[WakeSource::Foreign, WakeSource::Io, WakeSource::Task])
+                    WakeSources::from_sources(&[
+                        WakeSource::Foreign,
+                        WakeSource::Io,
+                        WakeSource::Task
+                    ])
                 );
             }
             other => panic!("unexpected {other:?}"),
