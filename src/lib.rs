@@ -24,3 +24,4 @@
 #![deny(unsafe_code)]
 
 pub use wakeful_executor::{runtime, spawn, task};
+pub use wakeful_executor::sync;

@@ -33,6 +33,7 @@ mod instrument;
 mod loom;
 pub mod runtime;
 mod scheduler;
+pub mod sync;
 pub mod task;
 
 pub use task::spawn;

@@ -40,6 +40,9 @@ pub(crate) struct FlaggedInfo {
     pub(crate) first_flagged_ms: u64,
     /// The stack of the first self-wake seen after flagging (captured once, resolved lazily).
     self_wake: OnceLock<Backtrace>,
+    /// Its frames outside the runtime, resolved once by the first report that needs them
+    /// (symbol resolution holds std's global backtrace lock, so it must not be repeated).
+    pub(crate) self_wake_frames: OnceLock<Vec<String>>,
     /// Poll durations in microseconds, recorded for every poll while flagged.
     pub(crate) poll_us: Mutex<Histogram<u64>>,
 }
@@ -49,6 +52,7 @@ impl FlaggedInfo {
         FlaggedInfo {
             first_flagged_ms: now_ms,
             self_wake: OnceLock::new(),
+            self_wake_frames: OnceLock::new(),
             poll_us: Mutex::new(new_histogram()),
         }
     }

@@ -11,8 +11,8 @@
 //! # Definitions
 //! - **progress**: the poll returned `Ready`; or the code called [`crate::task::progress`]
 //!   (the io-driver does on bytes moved; channels and TLS should); or a timer woke it; or the
-//!   poll spanned a tick of the coarse clock (it ran ≥ ~1 ms: it did real work, even if it
-//!   then yielded).
+//!   poll spanned a tick of the coarse clock and the task ran few polls since its previous
+//!   span (it did real work between yields; see `spanned_work`).
 //! - **futile**: returned `Pending`, no progress, and every wake that led to the poll was
 //!   internal (the task's own waker, a futile wake chain, or a demotion backoff).
 use super::stats::{flag, RATIO_ONE};
@@ -34,6 +34,9 @@ pub(crate) enum PollOutcome {
     SelfWoken,
     /// It woke itself while demoted: the wake was held back; re-poll after the backoff.
     Deferred,
+    /// It woke itself while demoted, but the same poll restored it (it made progress): the
+    /// held-back wake must be delivered now. A withheld wake is never dropped.
+    Redeliver,
 }
 
 /// What a waker must do.
@@ -155,9 +158,10 @@ impl<'a> PollGuard<'a> {
         }
     }
 
-    /// Ends the accounting. `ready`: the future completed (or panicked).
+    /// Ends the accounting. `ready`: the future is done (completed or panicked);
+    /// `completed`: it returned `Ready`.
     #[inline]
-    pub(crate) fn end(self, ready: bool) -> PollOutcome {
+    pub(crate) fn end(self, ready: bool, completed: bool) -> PollOutcome {
         let (hinted, self_woke, deferred) = context::leave_poll();
         let stats = &self.header.stats;
         stats.polls.incr();
@@ -180,8 +184,10 @@ impl<'a> PollGuard<'a> {
         if let Some(t0) = self.timer {
             inst.record_poll_time(self.worker, self.header, t0.elapsed());
         }
-        let progress =
-            ready || hinted || self.sources.contains(WakeSource::Timer) || now != self.start_tick;
+        let progress = ready
+            || hinted
+            || self.sources.contains(WakeSource::Timer)
+            || self.spanned_work(inst, now);
         let futile = !progress && self.sources.only_internal();
         if ready {
             stats.ready_polls.incr();
@@ -207,15 +213,41 @@ impl<'a> PollGuard<'a> {
         if inst.config.enabled {
             self.detect(inst, now, progress, self_woke || deferred);
         }
+        if completed && stats.has(flag::FLAGGED) {
+            // It got what it was waiting for: a spinner that finishes has recovered.
+            stats.set_flag(flag::FLAGGED, false);
+            stats.set_flag(flag::RECOVERED, true);
+        }
         if ready {
             PollOutcome::Normal
-        } else if deferred && stats.has(flag::DEMOTED) {
-            PollOutcome::Deferred
-        } else if self_woke || deferred {
+        } else if deferred {
+            if stats.has(flag::DEMOTED) {
+                PollOutcome::Deferred
+            } else {
+                PollOutcome::Redeliver
+            }
+        } else if self_woke {
             PollOutcome::SelfWoken
         } else {
             PollOutcome::Normal
         }
+    }
+
+    /// Did this poll do real work by the clock? A poll that spans a tick ran up to a
+    /// millisecond, but a task polled back to back is inside a poll most of the time, so
+    /// some tiny poll of a spinner straddles each tick edge by chance. Such a span counts as
+    /// work only if the task ran few polls (at most the streak threshold) since its previous
+    /// span: a task yielding after every 100 µs of work spans a tick every ~10 polls; a
+    /// spinner runs thousands of polls between spans.
+    fn spanned_work(&self, inst: &RuntimeInstrument, now: u64) -> bool {
+        if now == self.start_tick {
+            return false;
+        }
+        let stats = &self.header.stats;
+        let polls = stats.polls.get();
+        let since = polls - stats.last_span_poll.get();
+        stats.last_span_poll.set(polls);
+        since <= inst.config.futile_streak_threshold
     }
 
     /// Flagging (hysteretic), demotion and restoration.

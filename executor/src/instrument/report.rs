@@ -256,7 +256,10 @@ fn task_report(task: &Task, runtime_start_epoch_ms: u64) -> TaskReport {
     } else {
         TaskState::Active
     };
-    let stack = info.map(user_frames).unwrap_or_default();
+    let stack = info
+        .filter(|i| i.self_wake_backtrace().is_some())
+        .map(|i| i.self_wake_frames.get_or_init(|| user_frames(i)).clone())
+        .unwrap_or_default();
     TaskReport {
         id: h.id.as_u64(),
         name: h.meta.name.as_deref().map(str::to_owned),

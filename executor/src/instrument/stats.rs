@@ -65,6 +65,8 @@ pub(crate) struct TaskStats {
     pub(crate) max_futile_streak: Counter,
     /// Exponentially decaying futile/total ratio, in units of [`RATIO_ONE`].
     pub(crate) futile_ratio: Counter,
+    /// The value of `polls` at the last poll that spanned a clock tick.
+    pub(crate) last_span_poll: Counter,
     /// Clock tick (ms) at which the current run of suspicious polls began; 0 = not suspect.
     pub(crate) suspect_since: Counter,
     /// Wakes by source: self, io, timer, task (incl. chain), foreign.

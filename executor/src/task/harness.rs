@@ -3,12 +3,20 @@
 //! Every function here follows the rules in `task/mod.rs`; each `unsafe` names the rule.
 use super::core::{Cell, Header};
 use super::state::{TransitionToIdle, TransitionToRunning};
-use super::{JoinError, Notified, Schedule, Task};
+use super::{JoinError, Notified, Schedule, Task, WakeSource};
 use crate::instrument::poll::{PollGuard, PollOutcome};
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
+
+/// How a poll of the future ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Polled {
+    Pending,
+    Ready,
+    Panicked,
+}
 
 pub(crate) struct Harness<F: Future, S: 'static> {
     cell: NonNull<Cell<F, S>>,
@@ -56,26 +64,29 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let guard = PollGuard::begin(self.header(), sources);
         let waker = super::waker::waker_ref(&header_ptr);
         let mut cx = Context::from_waker(&waker);
-        let ready = self.poll_future(&mut cx);
-        let outcome = guard.end(ready);
+        let polled = self.poll_future(&mut cx);
+        let ready = polled != Polled::Pending;
+        let outcome = guard.end(ready, polled == Polled::Ready);
         if ready {
             self.complete();
             return;
         }
         match self.header().state.transition_to_idle() {
-            TransitionToIdle::Ok => {
-                if outcome == PollOutcome::Deferred {
+            TransitionToIdle::Ok => match outcome {
+                PollOutcome::Deferred => {
                     // The task's only wake was its own and it is demoted: re-poll after the
                     // backoff. The new reference is the one the backoff wake will consume.
                     let task = self.task_ref();
                     self.scheduler().defer(task);
                 }
-            }
+                PollOutcome::Redeliver => self.task_ref().wake_by_val(WakeSource::SelfWake),
+                PollOutcome::Normal | PollOutcome::SelfWoken => {}
+            },
             TransitionToIdle::OkNotified => {
                 // SAFETY: `transition_to_idle` created the reference this `Notified` owns.
                 let notified = Notified(unsafe { Task::from_raw(header_ptr) });
                 self.scheduler()
-                    .schedule(notified, outcome == PollOutcome::SelfWoken);
+                    .schedule(notified, outcome != PollOutcome::Normal);
                 // Drop the poll's own reference only now, so the scheduler could not have
                 // deallocated the task under us.
                 self.drop_reference();
@@ -88,8 +99,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         }
     }
 
-    /// Polls the future, catching panics. Returns true if it completed (output stored).
-    fn poll_future(&self, cx: &mut Context<'_>) -> bool {
+    /// Polls the future, catching panics; stores the output (or the panic) when done.
+    fn poll_future(&self, cx: &mut Context<'_>) -> Polled {
         let core = &self.cell().core;
         let res = panic::catch_unwind(AssertUnwindSafe(|| {
             struct DropOnPanic<'a, F: Future, S>(&'a super::core::Core<F, S>);
@@ -105,15 +116,18 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             std::mem::forget(guard);
             res
         }));
-        let output = match res {
-            Ok(Poll::Pending) => return false,
-            Ok(Poll::Ready(out)) => Ok(out),
-            Err(payload) => Err(JoinError::panic(self.header().id, payload)),
+        let (output, polled) = match res {
+            Ok(Poll::Pending) => return Polled::Pending,
+            Ok(Poll::Ready(out)) => (Ok(out), Polled::Ready),
+            Err(payload) => (
+                Err(JoinError::panic(self.header().id, payload)),
+                Polled::Panicked,
+            ),
         };
         // SAFETY: rule 1, we hold RUNNING. The stage is `Consumed`, so nothing user-defined is
         // dropped by storing; a panic here is impossible but harmless.
         unsafe { core.store_output(output) };
-        true
+        polled
     }
 
     /// Drops the future (catching a panicking `Drop`) and stores the cancellation error.
@@ -133,6 +147,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// RUNNING -> COMPLETE, then hand the output to the `JoinHandle` (or drop it), release
     /// from the registry and drop the references.
     fn complete(self) {
+        // Before COMPLETE becomes visible: whoever awaits the JoinHandle must see the task's
+        // final accounting state. We still hold RUNNING, so we are the stats' only writer.
+        crate::instrument::poll::task_finished(self.header());
         let snapshot = self.header().state.transition_to_complete();
         let _ = panic::catch_unwind(AssertUnwindSafe(|| {
             if !snapshot.is_join_interested() {
@@ -149,7 +166,6 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 }
             }
         }));
-        crate::instrument::poll::task_finished(self.header());
         let task = self.task_ref_no_inc();
         let released = self.scheduler().release(&task);
         std::mem::forget(task);

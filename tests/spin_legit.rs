@@ -1,0 +1,102 @@
+//! Case 6: legitimate workloads are never flagged, however many polls they take.
+mod spin_support;
+
+use spin_support::*;
+use std::time::{Duration, Instant};
+
+/// A compute task that yields after every 100 µs of real work, for long enough (300 ms)
+/// that a spinner would have been flagged three times over.
+#[test]
+fn compute_task_yielding_every_100us_is_not_flagged() {
+    let rt = runtime(2);
+    let handle = rt.spawn(async {
+        let mut slices = 0u64;
+        let mut acc = 0u64;
+        let end = Instant::now() + Duration::from_millis(300);
+        while Instant::now() < end {
+            let slice = Instant::now() + Duration::from_micros(100);
+            while Instant::now() < slice {
+                acc = acc.wrapping_mul(6364136223846793005).wrapping_add(1);
+            }
+            slices += 1;
+            wakeful::task::yield_now().await;
+        }
+        std::hint::black_box(acc);
+        slices
+    });
+    let id = handle.id().as_u64();
+    let slices = rt.block_on(handle).unwrap();
+    assert!(slices > 64, "the task yielded {slices} times");
+    let report = rt.spin_report_all();
+    assert_eq!(report.runtime.flagged_total, 0, "{report}");
+    // Its JoinHandle resolves just before the task leaves the registry, so it may still be
+    // listed for a moment; if it is, it was never flagged.
+    if let Some(t) = report.task(id) {
+        assert!(!t.flagged && t.first_flagged_ms.is_none(), "{t:?}");
+    }
+}
+
+/// A task receiving 1 M messages from another task over a `wakeful::sync` channel.
+#[test]
+fn task_receiving_a_million_channel_messages_is_not_flagged() {
+    let rt = runtime(2);
+    let (sum, flagged) = rt.block_on(async {
+        let (mut tx, mut rx) = wakeful::sync::mpsc::channel::<u64>(64);
+        let producer = wakeful::spawn(async move {
+            for i in 0..1_000_000u64 {
+                tx.send(i).await.unwrap();
+            }
+        });
+        let consumer = wakeful::spawn(async move {
+            let mut sum = 0u64;
+            while let Some(i) = rx.recv().await {
+                sum += i;
+            }
+            sum
+        });
+        producer.await.unwrap();
+        let sum = consumer.await.unwrap();
+        (
+            sum,
+            wakeful::runtime::Handle::current()
+                .spin_report()
+                .runtime
+                .flagged_total,
+        )
+    });
+    assert_eq!(sum, 999_999 * 1_000_000 / 2);
+    assert_eq!(flagged, 0);
+}
+
+/// 200 tasks x 1,000 yields (tokio's `yield_many` shape): each task's yields are futile,
+/// but the burst is over long before `spin_min_duration`, so nothing is flagged. The
+/// threshold is set explicitly (to the hang guard's 60 s) so the contract under test is
+/// visible and a slow debug build on a loaded machine cannot outlast it.
+#[test]
+fn yield_bursts_shorter_than_min_spin_are_not_flagged() {
+    let rt = wakeful::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .spin_min_duration(HANG_GUARD)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..200)
+            .map(|_| {
+                wakeful::spawn(async {
+                    for _ in 0..1000 {
+                        wakeful::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    let report = rt.spin_report();
+    assert_eq!(report.runtime.flagged_total, 0, "{report}");
+    assert!(
+        report.runtime.futile_polls >= 200 * 900,
+        "the yields were counted as futile"
+    );
+}
