@@ -169,11 +169,7 @@ impl<'a> PollGuard<'a> {
             if ready {
                 stats.ready_polls.incr();
             }
-            return if self_woke {
-                PollOutcome::SelfWoken
-            } else {
-                PollOutcome::Normal
-            };
+            return outcome(stats, ready, self_woke, deferred);
         };
         let w = &inst.workers[self.worker];
         w.poll_task_id.set(0);
@@ -218,19 +214,7 @@ impl<'a> PollGuard<'a> {
             stats.set_flag(flag::FLAGGED, false);
             stats.set_flag(flag::RECOVERED, true);
         }
-        if ready {
-            PollOutcome::Normal
-        } else if deferred {
-            if stats.has(flag::DEMOTED) {
-                PollOutcome::Deferred
-            } else {
-                PollOutcome::Redeliver
-            }
-        } else if self_woke {
-            PollOutcome::SelfWoken
-        } else {
-            PollOutcome::Normal
-        }
+        outcome(stats, ready, self_woke, deferred)
     }
 
     /// Did this poll do real work by the clock? A poll that spans a tick ran up to a
@@ -292,6 +276,24 @@ impl<'a> PollGuard<'a> {
             };
             stats.backoff_us.set(next);
         }
+    }
+}
+
+/// What the scheduler does after the poll. A withheld (deferred) self-wake is never dropped:
+/// it waits out the backoff if the task is still demoted, or is delivered now.
+fn outcome(stats: &super::TaskStats, ready: bool, self_woke: bool, deferred: bool) -> PollOutcome {
+    if ready {
+        PollOutcome::Normal
+    } else if deferred {
+        if stats.has(flag::DEMOTED) {
+            PollOutcome::Deferred
+        } else {
+            PollOutcome::Redeliver
+        }
+    } else if self_woke {
+        PollOutcome::SelfWoken
+    } else {
+        PollOutcome::Normal
     }
 }
 

@@ -154,6 +154,16 @@ impl Notified {
         raw.poll();
     }
 
+    #[cfg(all(test, loom))]
+    pub(crate) fn id(&self) -> TaskId {
+        self.0.id()
+    }
+
+    #[cfg(all(test, loom))]
+    pub(crate) fn header(&self) -> &Header {
+        self.0.header()
+    }
+
     /// Shuts the task down instead of polling it (a queue being drained at shutdown).
     pub(crate) fn shutdown(self) {
         let task = self.into_task();
