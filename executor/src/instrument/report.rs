@@ -212,27 +212,51 @@ fn user_frames(info: &FlaggedInfo) -> Vec<String> {
         }
     }
     // Skip everything up to and including the waker machinery, then runtime/std frames.
-    let is_runtime = |s: &str| {
-        s.starts_with("std::")
-            || s.starts_with("core::")
-            || s.starts_with("<core::")
-            || s.starts_with("<std::")
-            || s.starts_with("alloc::")
-            || s.starts_with("wakeful_executor::")
-            || s.starts_with("<wakeful_executor::")
-            || s.starts_with("__rust")
-            || s.starts_with("rust_begin_unwind")
-    };
     frames
         .into_iter()
-        .skip_while(|(s, _)| is_runtime(s))
-        .filter(|(s, _)| !is_runtime(s))
+        .skip_while(|(s, at)| is_runtime_frame(s, at.as_deref()))
+        .filter(|(s, at)| !is_runtime_frame(s, at.as_deref()))
         .take(12)
         .map(|(s, at)| match at {
             Some(at) => format!("{s} at {at}"),
             None => s,
         })
         .collect()
+}
+
+/// A frame of the runtime, the standard library, or thread start-up: not the culprit.
+/// Inlined frames print bare symbol names, so the source location decides as well.
+fn is_runtime_frame(symbol: &str, location: Option<&str>) -> bool {
+    const PREFIXES: [&str; 8] = [
+        "std::",
+        "core::",
+        "alloc::",
+        "<std::",
+        "<core::",
+        "<alloc::",
+        "wakeful_executor::",
+        "<wakeful_executor::",
+    ];
+    const THREAD_START: [&str; 4] = ["start_thread", "clone", "__clone", "thread_start"];
+    if PREFIXES.iter().any(|p| symbol.starts_with(p))
+        || symbol.starts_with("__rust")
+        || symbol.starts_with("rust_begin_unwind")
+        || THREAD_START.iter().any(|p| symbol.starts_with(p))
+    {
+        return true;
+    }
+    let Some(loc) = location else {
+        return false;
+    };
+    // This crate's sources, wherever it was built from ("executor/src/" in the workspace,
+    // ".../wakeful-executor-x.y.z/src/" as a dependency).
+    let crate_src = file!().strip_suffix("instrument/report.rs").unwrap_or("executor/src/");
+    loc.contains(crate_src)
+        || loc.contains("/rustc/")
+        || loc.contains("/library/std/")
+        || loc.contains("/library/core/")
+        || loc.contains("/library/alloc/")
+        || loc.contains("/nptl/")
 }
 
 fn task_report(task: &Task, runtime_start_epoch_ms: u64) -> TaskReport {
@@ -379,6 +403,17 @@ impl SpinReport {
     }
 }
 
+/// Keeps the start of a name (its most specific part).
+fn truncate_end(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let keep: String = s.chars().take(n - 1).collect();
+        format!("{keep}…")
+    }
+}
+
+/// Keeps the end of a type path (the type itself; the crate prefix is the least telling).
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
@@ -439,7 +474,7 @@ impl fmt::Display for SpinReport {
                     t.wakes.self_,
                     t.wake_to_work,
                     t.times_demoted,
-                    truncate(t.name.as_deref().unwrap_or("-"), 24),
+                    truncate_end(t.name.as_deref().unwrap_or("-"), 24),
                     truncate(&t.type_name, 40),
                     t.spawned_at
                 )?;

@@ -1,0 +1,3 @@
+//! Subcommands of the `wakeful` binary.
+pub(crate) mod demo;
+pub(crate) mod proc_stat;
