@@ -24,7 +24,10 @@ fn demo_json_shows_the_injected_spinner_flagged_and_demoted() {
     assert_eq!(spinner["name"], "INJECTED BUG: self-waking handler");
     assert_eq!(spinner["state"], "demoted");
     assert_eq!(spinner["flagged"], true);
-    assert!(spinner["spawned_at"].as_str().unwrap().starts_with("src/cli/demo.rs:"));
+    assert!(spinner["spawned_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("src/cli/demo.rs:"));
     assert!(spinner["self_wake_site"].as_str().is_some());
     // Only the injected bug is flagged: the well-behaved traffic is not.
     assert_eq!(report["runtime"]["flagged_total"], 1, "{report:#}");

@@ -44,6 +44,9 @@ pub(crate) enum WakeAction {
     Notify(WakeSource),
     /// A demoted task's self-wake: do not notify; the poll's end hands it to the backoff.
     Deferred,
+    /// A futile chain wake aimed at a demoted task (a livelock pair): hand the target to
+    /// the backoff path now; it is woken when the backoff expires.
+    DeferTarget,
 }
 
 /// Classifies a wake of `header` made on the current thread.
@@ -66,7 +69,11 @@ pub(crate) fn classify_wake(header: &Header) -> WakeAction {
         }
         Some(poll) if !poll.task.get().is_null() => {
             if !poll.progress.get() && poll.chain_eligible.get() {
-                WakeAction::Notify(WakeSource::Chain)
+                if header.stats.has(flag::DEMOTED) {
+                    WakeAction::DeferTarget
+                } else {
+                    WakeAction::Notify(WakeSource::Chain)
+                }
             } else {
                 WakeAction::Notify(WakeSource::Task)
             }
@@ -207,7 +214,7 @@ impl<'a> PollGuard<'a> {
         }
         stats.set_flag(flag::LAST_SELF_WOKE, self_woke || deferred);
         if inst.config.enabled {
-            self.detect(inst, now, progress, self_woke || deferred);
+            self.detect(inst, now, progress, self_woke || deferred, futile);
         }
         if completed && stats.has(flag::FLAGGED) {
             // It got what it was waiting for: a spinner that finishes has recovered.
@@ -235,7 +242,14 @@ impl<'a> PollGuard<'a> {
     }
 
     /// Flagging (hysteretic), demotion and restoration.
-    fn detect(&self, inst: &RuntimeInstrument, now: u64, progress: bool, self_woke: bool) {
+    fn detect(
+        &self,
+        inst: &RuntimeInstrument,
+        now: u64,
+        progress: bool,
+        self_woke: bool,
+        futile: bool,
+    ) {
         let stats = &self.header.stats;
         let cfg = &inst.config;
         let streak = stats.futile_streak.get();
@@ -263,11 +277,11 @@ impl<'a> PollGuard<'a> {
         if progress && stats.has(flag::DEMOTED) {
             stats.set_flag(flag::DEMOTED, false);
             stats.backoff_us.set(0);
-        } else if stats.has(flag::FLAGGED) && !progress && self_woke && !stats.has(flag::DEMOTED) {
+        } else if stats.has(flag::FLAGGED) && futile && !stats.has(flag::DEMOTED) {
             stats.set_flag(flag::DEMOTED, true);
             stats.times_demoted.incr();
         }
-        if stats.has(flag::DEMOTED) && self_woke {
+        if stats.has(flag::DEMOTED) && (self_woke || futile) {
             let b = stats.backoff_us.get();
             let next = if b == 0 {
                 cfg.backoff_start_us()

@@ -250,7 +250,9 @@ fn is_runtime_frame(symbol: &str, location: Option<&str>) -> bool {
     };
     // This crate's sources, wherever it was built from ("executor/src/" in the workspace,
     // ".../wakeful-executor-x.y.z/src/" as a dependency).
-    let crate_src = file!().strip_suffix("instrument/report.rs").unwrap_or("executor/src/");
+    let crate_src = file!()
+        .strip_suffix("instrument/report.rs")
+        .unwrap_or("executor/src/");
     loc.contains(crate_src)
         || loc.contains("/rustc/")
         || loc.contains("/library/std/")

@@ -14,6 +14,7 @@ pub(crate) struct Vtable {
     pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
+    pub(crate) defer: unsafe fn(NonNull<Header>),
 }
 
 pub(crate) fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
@@ -24,6 +25,7 @@ pub(crate) fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
         try_read_output: try_read_output::<F, S>,
         drop_join_handle_slow: drop_join_handle_slow::<F, S>,
         shutdown: shutdown::<F, S>,
+        defer: defer::<F, S>,
     }
 }
 
@@ -91,6 +93,13 @@ impl RawTask {
         unsafe { (self.header().vtable.schedule)(self.ptr, yielded) }
     }
 
+    /// Hands one reference the caller owns to the scheduler's demotion path: the task is
+    /// woken with `WakeSource::Backoff` after its backoff.
+    pub(crate) fn defer(self) {
+        // SAFETY: the caller passes ownership of one reference; the vtable matches.
+        unsafe { (self.header().vtable.defer)(self.ptr) }
+    }
+
     /// Wakes the task, consuming the caller's reference.
     pub(crate) fn wake_by_val(self, source: WakeSource) {
         use super::state::TransitionToNotifiedByVal::*;
@@ -123,6 +132,15 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>, yielded: bool) 
     unsafe { Harness::<F, S>::from_raw(ptr) }
         .scheduler()
         .schedule(notified, yielded);
+}
+
+unsafe fn defer<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the vtable matches; the caller passed ownership of one reference.
+    let task = unsafe { super::Task::from_raw(ptr) };
+    // SAFETY: the vtable matches, and `task` keeps the cell alive.
+    unsafe { Harness::<F, S>::from_raw(ptr) }
+        .scheduler()
+        .defer(task);
 }
 
 unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {

@@ -58,6 +58,8 @@ unsafe fn wake_by_val(ptr: *const ()) {
     match classify_wake(task.header()) {
         WakeAction::Notify(source) => task.wake_by_val(source),
         WakeAction::Deferred => drop_ref(task),
+        // The waker's reference goes to the backoff path, which wakes the task later.
+        WakeAction::DeferTarget => task.defer(),
     }
 }
 
@@ -66,6 +68,10 @@ unsafe fn wake_by_ref(ptr: *const ()) {
     match classify_wake(task.header()) {
         WakeAction::Notify(source) => task.wake_by_ref(source),
         WakeAction::Deferred => {}
+        WakeAction::DeferTarget => {
+            task.header().state.ref_inc();
+            task.defer();
+        }
     }
 }
 

@@ -122,3 +122,68 @@ fn model8_withheld_self_wake_is_redelivered() {
         );
     });
 }
+
+/// Signals a probe and wakes the task waiting on it, from inside its own (first, futile)
+/// poll: a chain wake.
+struct Poke(Arc<Probe>);
+
+impl std::future::Future for Poke {
+    type Output = ();
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        signal(&self.0);
+        std::task::Poll::Ready(())
+    }
+}
+
+/// A chain wake (from another task's poll that made no progress) aimed at a demoted task
+/// is handed to the backoff path instead of scheduling it: delayed, never lost, even with
+/// the backoff expiring concurrently.
+#[test]
+fn model8_chain_wake_to_demoted_task_is_deferred_not_lost() {
+    loom::model(|| {
+        let sched = TestSchedule::default();
+        let probe = Arc::new(Probe::default());
+        let fut = WaitFor {
+            probe: probe.clone(),
+            target: 1,
+            self_wake: false,
+        };
+        let (waiter, mut join) = spawn_test(fut, &sched);
+        waiter
+            .header()
+            .stats
+            .set_flag(flag::FLAGGED | flag::DEMOTED, true);
+        waiter.run();
+        let (poker, poke_join) = spawn_test(Poke(probe.clone()), &sched);
+        drop(poke_join);
+        let other = thread::spawn(move || poker.run());
+        let deferred = std::mem::take(&mut *sched.0.deferred.lock());
+        for task in deferred {
+            task.wake_by_val(WakeSource::Backoff);
+        }
+        other.join().unwrap();
+        loop {
+            sched.drain();
+            let deferred = std::mem::take(&mut *sched.0.deferred.lock());
+            if deferred.is_empty() {
+                break;
+            }
+            for task in deferred {
+                task.wake_by_val(WakeSource::Backoff);
+            }
+        }
+        assert_eq!(
+            probe.seen.load(SeqCst),
+            1,
+            "the deferred chain wake was lost"
+        );
+        let waker = futures_task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        use std::future::Future;
+        assert!(std::pin::Pin::new(&mut join).poll(&mut cx).is_ready());
+        probe.waker.lock().take();
+    });
+}
