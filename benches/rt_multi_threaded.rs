@@ -1,1 +1,395 @@
-fn main() {}
+//! The scheduler benchmarks of tokio's `benches/rt_multi_threaded.rs`, run side by side on
+//! wakeful and on tokio.
+//!
+//! Every bench runs at 2 and 4 workers. Each `(bench, workers)` pair is one criterion group,
+//! `<bench>/<workers>w`, whose functions `wakeful` and `tokio` are measured one after the
+//! other in the same run, on the same machine state. `yield_many` and `ping_pong` also have
+//! `wakeful_spin_off`: wakeful with spin accounting and detection turned off
+//! (`Builder::spin_detection(false)`), to price the instrumentation.
+//!
+//! The bodies are tokio's, with tokio's parameters (10,000 spawns; 200 tasks x 1,000 yields;
+//! 1,000 ping-pongs; a chain of 1,000 spawns; busy workers stalling 10 µs per poll), written
+//! once and instantiated for each runtime. Both sides use the same synchronization: std
+//! `mpsc` and atomics, and futures-channel's `oneshot` where tokio uses `tokio::sync::oneshot`.
+//! tokio's runtime is built as its own bench builds it (`enable_all`). Each runtime is built
+//! before its function is measured and dropped right after, so only one runtime exists at a
+//! time.
+//!
+//! ```sh
+//! cargo bench --bench rt_multi_threaded                   # everything (minutes)
+//! cargo bench --bench rt_multi_threaded -- 'ping_pong/'   # one bench, both worker counts
+//! cargo bench --bench rt_multi_threaded -- --test         # smoke: each function once
+//! python3 benches/ratio.py                                # the wakeful/tokio table
+//! ```
+use criterion::{criterion_group, criterion_main, Bencher, Criterion};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+const NUM_SPAWN: usize = 10_000;
+const STALL_DUR: Duration = Duration::from_micros(10);
+const WORKER_COUNTS: [usize; 2] = [2, 4];
+
+/// Burns the CPU for `STALL_DUR`, yielding the thread (tokio's `stall`).
+fn stall() {
+    let now = Instant::now();
+    while now.elapsed() < STALL_DUR {
+        std::thread::yield_now();
+    }
+}
+
+fn wakeful_rt(workers: usize, spin_detection: bool) -> wakeful::runtime::Runtime {
+    wakeful::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .spin_detection(spin_detection)
+        .build()
+        .expect("wakeful runtime")
+}
+
+fn tokio_rt(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// The bench bodies for one runtime: `$rt` is its runtime type, `$spawn` its free spawn
+/// function and `$yield_now` its yield. Both runtimes have the same method names
+/// (`block_on`, `spawn`, `handle`), so the bodies are written once.
+macro_rules! scheduler_benches {
+    ($module:ident, rt = $rt:ty, spawn = $spawn:path, yield_now = $yield_now:path) => {
+        mod $module {
+            use super::*;
+
+            pub(crate) fn spawn_many_local(b: &mut Bencher<'_>, rt: &$rt) {
+                let (tx, rx) = mpsc::sync_channel(1000);
+                let rem = Arc::new(AtomicUsize::new(0));
+                b.iter(|| {
+                    rem.store(NUM_SPAWN, Relaxed);
+                    rt.block_on(async {
+                        for _ in 0..NUM_SPAWN {
+                            let tx = tx.clone();
+                            let rem = rem.clone();
+                            $spawn(async move {
+                                if 1 == rem.fetch_sub(1, Relaxed) {
+                                    tx.send(()).unwrap();
+                                }
+                            });
+                        }
+                        rx.recv().unwrap();
+                    });
+                });
+            }
+
+            pub(crate) fn spawn_many_remote(b: &mut Bencher<'_>, rt: &$rt, num_spawn: usize) {
+                let handle = rt.handle();
+                let mut handles = Vec::with_capacity(num_spawn);
+                b.iter(|| {
+                    for _ in 0..num_spawn {
+                        handles.push(handle.spawn(async {}));
+                    }
+                    rt.block_on(async {
+                        for handle in handles.drain(..) {
+                            handle.await.unwrap();
+                        }
+                    });
+                });
+            }
+
+            /// Keeps the workers busy with tasks that stall and yield (busy1). Returns the
+            /// flag that stops them.
+            pub(crate) fn start_busy1(rt: &$rt, workers: usize) -> Arc<AtomicBool> {
+                let flag = Arc::new(AtomicBool::new(true));
+                for _ in 0..(2 * workers) {
+                    let flag = flag.clone();
+                    drop(rt.spawn(async move {
+                        while flag.load(Relaxed) {
+                            $yield_now().await;
+                            stall();
+                        }
+                    }));
+                }
+                flag
+            }
+
+            /// Keeps the workers busy with tasks that stall and spawn their successor (busy2).
+            pub(crate) fn start_busy2(rt: &$rt, workers: usize) -> Arc<AtomicBool> {
+                fn iter(flag: Arc<AtomicBool>) {
+                    drop($spawn(async {
+                        if flag.load(Relaxed) {
+                            stall();
+                            iter(flag);
+                        }
+                    }));
+                }
+                let flag = Arc::new(AtomicBool::new(true));
+                for _ in 0..workers {
+                    let flag = flag.clone();
+                    drop(rt.spawn(async {
+                        iter(flag);
+                    }));
+                }
+                flag
+            }
+
+            pub(crate) fn yield_many(b: &mut Bencher<'_>, rt: &$rt) {
+                const NUM_YIELD: usize = 1_000;
+                const TASKS: usize = 200;
+                let (tx, rx) = mpsc::sync_channel(TASKS);
+                b.iter(|| {
+                    for _ in 0..TASKS {
+                        let tx = tx.clone();
+                        drop(rt.spawn(async move {
+                            for _ in 0..NUM_YIELD {
+                                $yield_now().await;
+                            }
+                            tx.send(()).unwrap();
+                        }));
+                    }
+                    for _ in 0..TASKS {
+                        rx.recv().unwrap();
+                    }
+                });
+            }
+
+            pub(crate) fn ping_pong(b: &mut Bencher<'_>, rt: &$rt) {
+                const NUM_PINGS: usize = 1_000;
+                let (done_tx, done_rx) = mpsc::sync_channel(1000);
+                let rem = Arc::new(AtomicUsize::new(0));
+                b.iter(|| {
+                    let done_tx = done_tx.clone();
+                    let rem = rem.clone();
+                    rem.store(NUM_PINGS, Relaxed);
+                    rt.block_on(async {
+                        $spawn(async move {
+                            for _ in 0..NUM_PINGS {
+                                let rem = rem.clone();
+                                let done_tx = done_tx.clone();
+                                $spawn(async move {
+                                    let (tx1, rx1) = futures_channel::oneshot::channel();
+                                    let (tx2, rx2) = futures_channel::oneshot::channel();
+                                    $spawn(async move {
+                                        rx1.await.unwrap();
+                                        tx2.send(()).unwrap();
+                                    });
+                                    tx1.send(()).unwrap();
+                                    rx2.await.unwrap();
+                                    if 1 == rem.fetch_sub(1, Relaxed) {
+                                        done_tx.send(()).unwrap();
+                                    }
+                                });
+                            }
+                        });
+                        done_rx.recv().unwrap();
+                    });
+                });
+            }
+
+            pub(crate) fn chained_spawn(b: &mut Bencher<'_>, rt: &$rt) {
+                const ITER: usize = 1_000;
+                fn iter(done_tx: mpsc::SyncSender<()>, n: usize) {
+                    if n == 0 {
+                        done_tx.send(()).unwrap();
+                    } else {
+                        $spawn(async move {
+                            iter(done_tx, n - 1);
+                        });
+                    }
+                }
+                let (done_tx, done_rx) = mpsc::sync_channel(1000);
+                b.iter(|| {
+                    let done_tx = done_tx.clone();
+                    rt.block_on(async {
+                        $spawn(async move {
+                            iter(done_tx, ITER);
+                        });
+                        done_rx.recv().unwrap();
+                    });
+                });
+            }
+        }
+    };
+}
+
+scheduler_benches!(
+    on_wakeful,
+    rt = wakeful::runtime::Runtime,
+    spawn = wakeful::spawn,
+    yield_now = wakeful::task::yield_now
+);
+scheduler_benches!(
+    on_tokio,
+    rt = tokio::runtime::Runtime,
+    spawn = tokio::spawn,
+    yield_now = tokio::task::yield_now
+);
+
+/// What a bench needs running in the background while it is measured.
+#[derive(Clone, Copy)]
+enum Background {
+    None,
+    Busy1,
+    Busy2,
+}
+
+/// One bench at one worker count: the group `<name>/<workers>w` with `wakeful`, optionally
+/// `wakeful_spin_off`, and `tokio`, each on a runtime of its own built just before it runs.
+struct Bench {
+    name: &'static str,
+    background: Background,
+    spin_off_pair: bool,
+    wakeful: fn(&mut Bencher<'_>, &wakeful::runtime::Runtime),
+    tokio: fn(&mut Bencher<'_>, &tokio::runtime::Runtime),
+}
+
+impl Bench {
+    fn run(&self, c: &mut Criterion, workers: usize) {
+        let mut group = c.benchmark_group(format!("{}/{workers}w", self.name));
+        let mut sides = vec![("wakeful", true)];
+        if self.spin_off_pair {
+            sides.push(("wakeful_spin_off", false));
+        }
+        for (function, spin) in sides {
+            let rt = wakeful_rt(workers, spin);
+            let flag = match self.background {
+                Background::None => None,
+                Background::Busy1 => Some(on_wakeful::start_busy1(&rt, workers)),
+                Background::Busy2 => Some(on_wakeful::start_busy2(&rt, workers)),
+            };
+            group.bench_function(function, |b| (self.wakeful)(b, &rt));
+            if let Some(flag) = flag {
+                flag.store(false, Relaxed);
+            }
+            drop(rt);
+        }
+        let rt = tokio_rt(workers);
+        let flag = match self.background {
+            Background::None => None,
+            Background::Busy1 => Some(on_tokio::start_busy1(&rt, workers)),
+            Background::Busy2 => Some(on_tokio::start_busy2(&rt, workers)),
+        };
+        group.bench_function("tokio", |b| (self.tokio)(b, &rt));
+        if let Some(flag) = flag {
+            flag.store(false, Relaxed);
+        }
+        drop(rt);
+        group.finish();
+    }
+}
+
+fn bench(
+    c: &mut Criterion,
+    name: &'static str,
+    background: Background,
+    spin_off_pair: bool,
+    wakeful: fn(&mut Bencher<'_>, &wakeful::runtime::Runtime),
+    tokio: fn(&mut Bencher<'_>, &tokio::runtime::Runtime),
+) {
+    let bench = Bench {
+        name,
+        background,
+        spin_off_pair,
+        wakeful,
+        tokio,
+    };
+    for workers in WORKER_COUNTS {
+        bench.run(c, workers);
+    }
+}
+
+fn rt_multi_spawn_many_local(c: &mut Criterion) {
+    bench(
+        c,
+        "spawn_many_local",
+        Background::None,
+        false,
+        on_wakeful::spawn_many_local,
+        on_tokio::spawn_many_local,
+    );
+}
+
+fn rt_multi_spawn_many_remote_idle(c: &mut Criterion) {
+    bench(
+        c,
+        "spawn_many_remote_idle",
+        Background::None,
+        false,
+        |b, rt| on_wakeful::spawn_many_remote(b, rt, NUM_SPAWN),
+        |b, rt| on_tokio::spawn_many_remote(b, rt, NUM_SPAWN),
+    );
+}
+
+/// The runtime is busy with tasks that stall and yield: yielding is a lower notification
+/// priority than spawning.
+fn rt_multi_spawn_many_remote_busy1(c: &mut Criterion) {
+    bench(
+        c,
+        "spawn_many_remote_busy1",
+        Background::Busy1,
+        false,
+        |b, rt| on_wakeful::spawn_many_remote(b, rt, NUM_SPAWN),
+        |b, rt| on_tokio::spawn_many_remote(b, rt, NUM_SPAWN),
+    );
+}
+
+/// The runtime is busy with tasks that stall and spawn their successors: spawning goes via a
+/// higher notification priority than yielding. tokio spawns 1,000 here, not 10,000.
+fn rt_multi_spawn_many_remote_busy2(c: &mut Criterion) {
+    const NUM_SPAWN: usize = 1_000;
+    bench(
+        c,
+        "spawn_many_remote_busy2",
+        Background::Busy2,
+        false,
+        |b, rt| on_wakeful::spawn_many_remote(b, rt, NUM_SPAWN),
+        |b, rt| on_tokio::spawn_many_remote(b, rt, NUM_SPAWN),
+    );
+}
+
+fn rt_multi_yield_many(c: &mut Criterion) {
+    bench(
+        c,
+        "yield_many",
+        Background::None,
+        true,
+        on_wakeful::yield_many,
+        on_tokio::yield_many,
+    );
+}
+
+fn rt_multi_ping_pong(c: &mut Criterion) {
+    bench(
+        c,
+        "ping_pong",
+        Background::None,
+        true,
+        on_wakeful::ping_pong,
+        on_tokio::ping_pong,
+    );
+}
+
+fn rt_multi_chained_spawn(c: &mut Criterion) {
+    bench(
+        c,
+        "chained_spawn",
+        Background::None,
+        false,
+        on_wakeful::chained_spawn,
+        on_tokio::chained_spawn,
+    );
+}
+
+criterion_group!(
+    rt_multi_scheduler,
+    rt_multi_spawn_many_local,
+    rt_multi_spawn_many_remote_idle,
+    rt_multi_spawn_many_remote_busy1,
+    rt_multi_spawn_many_remote_busy2,
+    rt_multi_ping_pong,
+    rt_multi_yield_many,
+    rt_multi_chained_spawn,
+);
+
+criterion_main!(rt_multi_scheduler);

@@ -56,8 +56,14 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
     let rt = builder.thread_name("wakeful-demo").build()?;
     let workers = rt.handle().num_workers();
-    say(json, format!("wakeful demo: {workers} workers, {} s", args.secs));
-    say(json, "  starting well-behaved traffic: 16 request/response pairs over channels, 1 compute task");
+    say(
+        json,
+        format!("wakeful demo: {workers} workers, {} s", args.secs),
+    );
+    say(
+        json,
+        "  starting well-behaved traffic: 16 request/response pairs over channels, 1 compute task",
+    );
 
     let stop = Arc::new(AtomicBool::new(false));
     let requests = Arc::new(AtomicU64::new(0));
@@ -105,7 +111,9 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
                 while !stop.load(Relaxed) {
                     let end = Instant::now() + Duration::from_micros(200);
                     while Instant::now() < end {
-                        acc = acc.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        acc = acc
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
                     }
                     std::hint::black_box(acc);
                     slices.fetch_add(1, Relaxed);
@@ -117,8 +125,14 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
 
     std::thread::sleep(Duration::from_millis(500));
-    say(json, "  injecting the bug: one connection handler that wakes itself and returns Pending forever");
-    say(json, "  (type `InjectedBugSelfWakingHandler`, task name \"INJECTED BUG: self-waking handler\")");
+    say(
+        json,
+        "  injecting the bug: one connection handler that wakes itself and returns Pending forever",
+    );
+    say(
+        json,
+        "  (type `InjectedBugSelfWakingHandler`, task name \"INJECTED BUG: self-waking handler\")",
+    );
     let spinner = wakeful::task::Builder::new()
         .name("INJECTED BUG: self-waking handler")
         .spawn_on(InjectedBugSelfWakingHandler, rt.handle())?;
@@ -139,7 +153,9 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
         let polls = t.map_or(0, |t| t.polls);
         if flagged_after.is_none() {
             if let Some(flagged_ms) = t.and_then(|t| t.first_flagged_ms) {
-                flagged_after = Some(Duration::from_millis(flagged_ms.saturating_sub(injected_at_ms)));
+                flagged_after = Some(Duration::from_millis(
+                    flagged_ms.saturating_sub(injected_at_ms),
+                ));
                 spinner_polls_at_flag = polls;
             }
         }
@@ -186,8 +202,23 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
         .filter(|t| t.flagged && t.state == TaskState::Demoted);
     match (caught, flagged_after) {
         (Some(t), Some(after)) => {
-            say(json, format!("caught: task {} ({}) flagged {:.0} ms after it started spinning", t.id, t.type_name, after.as_secs_f64() * 1e3));
-            say(json, format!("  spawned at {}; self-wake at {}", t.spawned_at, t.self_wake_site.as_deref().unwrap_or("?")));
+            say(
+                json,
+                format!(
+                    "caught: task {} ({}) flagged {:.0} ms after it started spinning",
+                    t.id,
+                    t.type_name,
+                    after.as_secs_f64() * 1e3
+                ),
+            );
+            say(
+                json,
+                format!(
+                    "  spawned at {}; self-wake at {}",
+                    t.spawned_at,
+                    t.self_wake_site.as_deref().unwrap_or("?")
+                ),
+            );
             let since = t.polls - spinner_polls_at_flag;
             let secs_since = (elapsed.as_secs_f64() - 1.0).max(0.1);
             say(json, format!(
@@ -196,20 +227,29 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
                 since as f64 / secs_since
             ));
         }
-        _ => say(json, "NOT caught: the injected spinner was not flagged (this is a bug in wakeful)"),
+        _ => say(
+            json,
+            "NOT caught: the injected spinner was not flagged (this is a bug in wakeful)",
+        ),
     }
-    say(json, format!(
-        "  well-behaved traffic: {} requests ({:.0}/s), {} compute slices",
-        requests.load(Relaxed),
-        requests.load(Relaxed) as f64 / elapsed.as_secs_f64(),
-        compute_slices.load(Relaxed)
-    ));
+    say(
+        json,
+        format!(
+            "  well-behaved traffic: {} requests ({:.0}/s), {} compute slices",
+            requests.load(Relaxed),
+            requests.load(Relaxed) as f64 / elapsed.as_secs_f64(),
+            compute_slices.load(Relaxed)
+        ),
+    );
     if let Some(cpu) = cpu {
-        say(json, format!(
-            "  process CPU: {:.1} s over {:.1} s wall on {workers} workers",
-            cpu.as_secs_f64(),
-            elapsed.as_secs_f64()
-        ));
+        say(
+            json,
+            format!(
+                "  process CPU: {:.1} s over {:.1} s wall on {workers} workers",
+                cpu.as_secs_f64(),
+                elapsed.as_secs_f64()
+            ),
+        );
     }
     if caught.is_none() {
         return Err("the injected spinner was not caught".into());

@@ -145,6 +145,7 @@ impl Runtime {
         let blocking_done = shared.blocking.shutdown(deadline);
         self.monitor_stop.stop();
         if let Some(m) = self.monitor.take() {
+            // The monitor never polls tasks, so it always exits promptly once told to.
             let _ = m.join();
         }
         if workers_done {
@@ -159,8 +160,21 @@ impl Runtime {
 }
 
 impl Drop for Runtime {
+    /// Shuts down and waits for every worker and blocking call. Dropped from inside one of
+    /// its own tasks (a worker thread of this very runtime), waiting would deadlock (that
+    /// worker cannot exit until the drop returns), so it shuts down without waiting, as
+    /// [`Runtime::shutdown_background`] does: the other workers exit on their own, and the
+    /// task being polled is cancelled by its worker when the poll returns.
     fn drop(&mut self) {
-        if self.monitor.is_some() {
+        if self.monitor.is_none() {
+            return;
+        }
+        let shared = &*self.handle.shared;
+        let on_own_worker =
+            crate::context::with_worker(|w| w.is_some_and(|w| std::ptr::eq(&*w.shared, shared)));
+        if on_own_worker {
+            self.shutdown(Some(Instant::now()));
+        } else {
             self.shutdown(None);
         }
     }

@@ -5,6 +5,8 @@ use std::fmt;
 
 /// Why a task produced no output: it was cancelled (aborted, or the runtime shut down), or
 /// its future panicked.
+///
+/// `Send + Sync` (as tokio's is), so it converts into `Box<dyn Error + Send + Sync>`.
 pub struct JoinError {
     id: TaskId,
     repr: Repr,
@@ -12,7 +14,26 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
-    Panic(Box<dyn Any + Send + 'static>),
+    Panic {
+        payload: SyncPayload,
+        /// The payload's message, read once when the error was created.
+        message: Option<Box<str>>,
+    },
+}
+
+/// A panic payload that no `&self` method can reach: it is only ever moved out by value
+/// (`into_inner`). Sharing `&SyncPayload` between threads therefore shares nothing, which
+/// is what makes the `Sync` impl below sound for any `Send` payload.
+struct SyncPayload(Box<dyn Any + Send + 'static>);
+
+// SAFETY: no method of `SyncPayload` takes `&self`; the payload is reachable only through
+// `into_inner(self)`, which requires ownership. A `&SyncPayload` grants no access at all.
+unsafe impl Sync for SyncPayload {}
+
+impl SyncPayload {
+    fn into_inner(self) -> Box<dyn Any + Send + 'static> {
+        self.0
+    }
 }
 
 impl JoinError {
@@ -24,9 +45,20 @@ impl JoinError {
     }
 
     pub(crate) fn panic(id: TaskId, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        let message = payload
+            .downcast_ref::<&'static str>()
+            .map(|s| Box::from(*s))
+            .or_else(|| {
+                payload
+                    .downcast_ref::<String>()
+                    .map(|s| Box::from(s.as_str()))
+            });
         JoinError {
             id,
-            repr: Repr::Panic(payload),
+            repr: Repr::Panic {
+                payload: SyncPayload(payload),
+                message,
+            },
         }
     }
 
@@ -37,7 +69,7 @@ impl JoinError {
 
     /// True if the task's future panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        matches!(self.repr, Repr::Panic { .. })
     }
 
     /// The panic payload, for `std::panic::resume_unwind`.
@@ -54,7 +86,7 @@ impl JoinError {
     /// The panic payload, or the error back if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(p) => Ok(p),
+            Repr::Panic { payload, .. } => Ok(payload.into_inner()),
             Repr::Cancelled => Err(self),
         }
     }
@@ -65,21 +97,14 @@ impl JoinError {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
-    payload
-        .downcast_ref::<&'static str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-}
-
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
-            Repr::Panic(p) => match panic_message(p.as_ref()) {
-                Some(msg) => write!(f, "task {} panicked with message {msg:?}", self.id),
-                None => write!(f, "task {} panicked", self.id),
-            },
+            Repr::Panic {
+                message: Some(msg), ..
+            } => write!(f, "task {} panicked with message {msg:?}", self.id),
+            Repr::Panic { message: None, .. } => write!(f, "task {} panicked", self.id),
         }
     }
 }
@@ -88,10 +113,10 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
-            Repr::Panic(p) => match panic_message(p.as_ref()) {
-                Some(msg) => write!(f, "JoinError::Panic({}, {msg:?})", self.id),
-                None => write!(f, "JoinError::Panic({}, ..)", self.id),
-            },
+            Repr::Panic {
+                message: Some(msg), ..
+            } => write!(f, "JoinError::Panic({}, {msg:?})", self.id),
+            Repr::Panic { message: None, .. } => write!(f, "JoinError::Panic({}, ..)", self.id),
         }
     }
 }
