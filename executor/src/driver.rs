@@ -60,3 +60,32 @@ pub fn with_io_source<R>(f: impl FnOnce() -> R) -> R {
 pub fn with_timer_source<R>(f: impl FnOnce() -> R) -> R {
     crate::context::with_wake_source(WakeSource::Timer, f)
 }
+
+/// Runs `poll` (one hand-made poll of a future, outside any runtime) and reports whether
+/// the code it ran called [`crate::task::progress`]. For test kits that apply the
+/// scheduler's futile-poll rule to futures they poll themselves. Nested inside a task's
+/// poll, the outer poll's progress flag is preserved.
+pub fn observe_progress<R>(poll: impl FnOnce() -> R) -> (R, bool) {
+    let saved = crate::context::with_poll(|p| p.map(|p| p.progress.replace(false)));
+    let out = poll();
+    let progressed = crate::context::with_poll(|p| match p {
+        Some(p) => {
+            let made = p.progress.get();
+            p.progress.set(saved.unwrap_or(false) || made);
+            made
+        }
+        None => false,
+    });
+    (out, progressed)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    #[test]
+    fn observe_progress_sees_hints_inside_and_restores_outside() {
+        let ((), made) = super::observe_progress(crate::task::progress);
+        assert!(made);
+        let ((), made) = super::observe_progress(|| {});
+        assert!(!made);
+    }
+}
