@@ -9,7 +9,7 @@ use std::task::{Context, Poll, Waker};
 
 /// The cooperative budget: call before each I/O operation of a resource.
 ///
-/// A task may complete [`BUDGET`](crate::driver::BUDGET) operations per poll. Past that,
+/// A task may complete [`BUDGET`] operations per poll. Past that,
 /// this wakes the task and returns `Pending`, so a task whose socket is always ready still
 /// lets others run. That yield counts as progress (the budget was spent on real
 /// operations), so it never looks like a spin. Outside a task poll (`block_on`, a plain

@@ -8,9 +8,9 @@
 //! the whole cell and the vtable recovers `F` and `S`.
 //!
 //! # References
-//! The reference count lives in the state word (see [`state`]). Reference kinds:
-//! [`Task`] (held by the runtime's owned-tasks registry, for shutdown and reports),
-//! [`Notified`] (held by a run queue: "poll me"), `JoinHandle`, and each `Waker`. The last one
+//! The reference count lives in the state word (see `state.rs`). Reference kinds:
+//! `Task` (held by the runtime's owned-tasks registry, for shutdown and reports),
+//! `Notified` (held by a run queue: "poll me"), `JoinHandle`, and each `Waker`. The last one
 //! dropped deallocates.
 //!
 //! # Rules (who may touch what, when)
