@@ -23,5 +23,7 @@
 //! Crates: `wakeful-executor` (scheduler, tasks, spin detection) is re-exported here.
 #![deny(unsafe_code)]
 
+pub mod runtime;
 pub use wakeful_executor::sync;
-pub use wakeful_executor::{runtime, spawn, task};
+pub use wakeful_executor::{spawn, task};
+pub use wakeful_io::{io, net, time};

@@ -30,6 +30,8 @@ pub(crate) struct PollCx {
     pub(crate) on_runtime_thread: Cell<bool>,
     /// Cooperative budget left in this poll (see `driver::poll_budget`).
     pub(crate) budget: Cell<u8>,
+    /// Set while `poll_budget` wakes the task: that self-wake is a budget yield.
+    pub(crate) budget_yield: Cell<bool>,
 }
 
 /// Operations a task may complete in one poll before I/O resources make it yield.
@@ -56,6 +58,7 @@ thread_local! {
             deferred: Cell::new(false),
             on_runtime_thread: Cell::new(false),
             budget: Cell::new(BUDGET),
+            budget_yield: Cell::new(false),
         },
         wake_source: Cell::new(None),
         handle: RefCell::new(None),

@@ -29,7 +29,18 @@ pub fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
         _ => false,
     });
     if exhausted {
+        // Marked so the self-wake is classified as a budget yield (`WakeSource::Budget`).
+        crate::context::with_poll(|p| {
+            if let Some(p) = p {
+                p.budget_yield.set(true);
+            }
+        });
         cx.waker().wake_by_ref();
+        crate::context::with_poll(|p| {
+            if let Some(p) = p {
+                p.budget_yield.set(false);
+            }
+        });
         Poll::Pending
     } else {
         Poll::Ready(())

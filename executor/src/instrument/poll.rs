@@ -54,6 +54,11 @@ pub(crate) fn classify_wake(header: &Header) -> WakeAction {
     context::with_poll(|cx| match cx {
         Some(poll) if std::ptr::eq(poll.task.get(), header) => {
             let stats = &header.stats;
+            if poll.budget_yield.get() {
+                // A yield after real work: honoured at once, even when demoted.
+                poll.self_woke.set(true);
+                return WakeAction::Notify(WakeSource::Budget);
+            }
             if stats.has(flag::FLAGGED) {
                 if let Some(info) = stats.flagged_info() {
                     info.capture_self_wake_site();
@@ -141,7 +146,7 @@ impl<'a> PollGuard<'a> {
         for s in WakeSource::ALL {
             if sources.contains(s) {
                 let slot = match s {
-                    WakeSource::SelfWake | WakeSource::Backoff => 0,
+                    WakeSource::SelfWake | WakeSource::Backoff | WakeSource::Budget => 0,
                     WakeSource::Io => 1,
                     WakeSource::Timer => 2,
                     WakeSource::Task | WakeSource::Chain => 3,

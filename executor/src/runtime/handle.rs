@@ -109,10 +109,8 @@ impl Handle {
     pub fn extension<T: std::any::Any + Send + Sync>(
         &self,
     ) -> Option<crate::loom::sync::StdArc<T>> {
-        self.shared
-            .extensions
-            .iter()
-            .find_map(|e| e.clone().downcast::<T>().ok())
+        let found = self.shared.extensions.iter().find(|e| e.is::<T>())?;
+        found.clone().downcast::<T>().ok()
     }
 
     /// Number of worker threads.

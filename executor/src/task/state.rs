@@ -9,7 +9,7 @@
 //! | 3      | `JOIN_INTEREST` | the `JoinHandle` is alive                                        |
 //! | 4      | `JOIN_WAKER`  | the join waker slot is set and owned by the task (see `task/mod.rs`, rule 5) |
 //! | 5      | `CANCELLED`   | the task must be cancelled at its next chance                       |
-//! | 6..=12 | `WOKEN_*`     | which sources woke the task since the last `transition_to_running`  |
+//! | 6..=13 | `WOKEN_*`     | which sources woke the task since the last `transition_to_running`  |
 //! | 16..   | refcount      | one per `Task`, `Notified`, `JoinHandle` and `Waker` reference      |
 //!
 //! Every transition is a read-modify-write, including those that change nothing: a wake that
@@ -27,7 +27,7 @@ const JOIN_WAKER: usize = 1 << 4;
 const CANCELLED: usize = 1 << 5;
 const LIFECYCLE: usize = RUNNING | COMPLETE;
 const WOKEN_SHIFT: u32 = 6;
-const WOKEN_MASK: usize = 0x7f << WOKEN_SHIFT;
+const WOKEN_MASK: usize = 0xff << WOKEN_SHIFT;
 const REF_SHIFT: u32 = 16;
 const REF_ONE: usize = 1 << REF_SHIFT;
 const REF_MASK: usize = !(REF_ONE - 1);
@@ -57,10 +57,13 @@ pub(crate) enum WakeSource {
     Foreign = 5,
     /// The end of a demoted task's backoff: the runtime re-polling a deferred self-wake.
     Backoff = 6,
+    /// The task's own waker, woken by the cooperative budget: it yielded because it had done
+    /// its share of real work, so the next poll is not a candidate for a futile one.
+    Budget = 7,
 }
 
 impl WakeSource {
-    pub(crate) const ALL: [WakeSource; 7] = [
+    pub(crate) const ALL: [WakeSource; 8] = [
         WakeSource::SelfWake,
         WakeSource::Io,
         WakeSource::Timer,
@@ -68,6 +71,7 @@ impl WakeSource {
         WakeSource::Chain,
         WakeSource::Foreign,
         WakeSource::Backoff,
+        WakeSource::Budget,
     ];
 
     fn bit(self) -> usize {
@@ -100,7 +104,8 @@ impl WakeSources {
         let real = (1 << WakeSource::Io as u8)
             | (1 << WakeSource::Timer as u8)
             | (1 << WakeSource::Task as u8)
-            | (1 << WakeSource::Foreign as u8);
+            | (1 << WakeSource::Foreign as u8)
+            | (1 << WakeSource::Budget as u8);
         self.0 & real != 0
     }
     #[cfg(all(test, not(loom)))]
