@@ -100,3 +100,76 @@ fn yield_bursts_shorter_than_min_spin_are_not_flagged() {
         "the yields were counted as futile"
     );
 }
+
+/// A task reading a socket that is always readable, for longer than `spin_min_duration`:
+/// the cooperative budget makes it yield every 128 operations, and those yields are work,
+/// never spin.
+#[test]
+fn always_ready_socket_under_the_budget_is_not_flagged() {
+    use futures_util::io::AsyncReadExt;
+    use std::io::Write;
+    let rt = runtime(2);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let chunk = [7u8; 64];
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if s.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let reader = rt.spawn(async move {
+        let mut s = wakeful::net::TcpStream::connect(addr).await.unwrap();
+        let mut buf = [0u8; 16];
+        let mut total = 0u64;
+        let end = Instant::now() + Duration::from_millis(300);
+        while Instant::now() < end {
+            total += s.read(&mut buf).await.unwrap() as u64;
+        }
+        total
+    });
+    let id = reader.id().as_u64();
+    let total = rt.block_on(reader).unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert!(total > 0);
+    let report = rt.spin_report_all();
+    assert_eq!(report.runtime.flagged_total, 0, "{report}");
+    if let Some(t) = report.task(id) {
+        assert_eq!(t.futile_polls, 0, "{t:?}");
+    }
+}
+
+/// 10,000 short sleeps (100 tasks x 100 sleeps of 1 ms): every poll follows a timer.
+#[test]
+fn ten_thousand_short_sleeps_are_not_flagged() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..100)
+            .map(|_| {
+                wakeful::spawn(async {
+                    for _ in 0..100 {
+                        wakeful::time::sleep(Duration::from_millis(1)).await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    let report = rt.spin_report();
+    assert_eq!(report.runtime.flagged_total, 0, "{report}");
+    assert!(
+        report.runtime.wakes.timer >= 10_000,
+        "{:?}",
+        report.runtime.wakes
+    );
+    assert_eq!(report.runtime.futile_polls, 0, "{:?}", report.runtime);
+}
