@@ -216,6 +216,8 @@ fn shutdown_timeout_returns_while_a_poll_is_blocked() {
         wait_until("the stuck future is dropped by its worker", || {
             tracker.total() == 3
         });
+        // The worker drops the future, then marks the task complete: wait for the latter.
+        wait_until("the stuck task completes", || stuck.is_finished());
         assert_all_cancelled(vec![stuck, idle, late]);
         tracker.assert_each_dropped_once();
         wait_until("every task cell freed", || CountingAlloc::live(8192) == 0);
