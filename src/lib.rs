@@ -27,3 +27,4 @@ pub mod runtime;
 pub use wakeful_executor::sync;
 pub use wakeful_executor::{spawn, task};
 pub use wakeful_io::{io, net, time};
+pub use wakeful_macros::{main, test};
