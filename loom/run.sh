@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export RUSTFLAGS="--cfg loom ${RUSTFLAGS:-}"
 export CARGO_TARGET_DIR="${LOOM_TARGET_DIR:-target/loom}"
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}"
-for pkg in wakeful-executor wakeful-io; do
+for pkg in wakeful-executor wakeful-io wakeful-test; do
   echo "--- loom: $pkg (LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS)"
   cargo test -p "$pkg" --release --lib loom -- --test-threads=2
 done

@@ -28,3 +28,6 @@ pub use wakeful_executor::sync;
 pub use wakeful_executor::{spawn, task};
 pub use wakeful_io::{io, net, time};
 pub use wakeful_macros::{main, test};
+#[cfg(feature = "test-util")]
+pub use wakeful_test as test;
+pub use wakeful_tls as tls;

@@ -166,8 +166,10 @@ fn ten_thousand_short_sleeps_are_not_flagged() {
     });
     let report = rt.spin_report();
     assert_eq!(report.runtime.flagged_total, 0, "{report}");
+    // Nearly every sleep ends with a timer wake (one whose task was preempted past its
+    // deadline before its first poll completes without being woken at all).
     assert!(
-        report.runtime.wakes.timer >= 10_000,
+        report.runtime.wakes.timer >= 9_000,
         "{:?}",
         report.runtime.wakes
     );

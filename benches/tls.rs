@@ -1,0 +1,364 @@
+//! TLS over loopback, side by side: wakeful-tls on wakeful vs tokio-rustls on tokio.
+//!
+//! Each criterion group has the functions `wakeful` and `tokio`, measured one after the
+//! other in the same run, so their ratio is meaningful on a shared machine. Both sides use
+//! the same rustls (the workspace's 0.23) with the same provider (aws-lc-rs), the same
+//! configs (built once, shared), 2 worker threads, `TCP_NODELAY`, and the same bodies.
+//!
+//! - `tls_handshake`: full TLS 1.3 handshakes, ECDSA P-256 certificate (rcgen), resumption
+//!   off on both ends (no session cache, no tickets), default key exchange
+//!   (X25519MLKEM768). One client task connects, handshakes and reads the one byte the
+//!   server sends before it closes (server closes first, so TIME_WAIT stays on the
+//!   server's side), one connection at a time. Throughput: handshakes.
+//! - `tls_bulk`: a TLS echo. The client writes 64 KiB, flushes, reads the 64 KiB echo back,
+//!   8 MiB per iteration; the server echoes each read. Throughput: bytes sent (each crosses
+//!   loopback twice, encrypted and decrypted twice).
+//!
+//! Besides criterion's wall-clock numbers, each function prints the process CPU time per
+//! handshake / per MiB over everything it ran (`/proc/self/stat`, 10 ms ticks).
+//!
+//! ```sh
+//! cargo bench --bench tls                  # everything
+//! cargo bench --bench tls -- tls_bulk      # one group
+//! cargo bench --bench tls -- --test        # smoke: each function once
+//! ```
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ServerConfig};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const WORKERS: usize = 2;
+const CHUNK: usize = 64 * 1024;
+const BULK_PER_ITER: usize = 8 << 20;
+
+/// Server and client configs: ECDSA P-256, TLS 1.3, resumption off.
+fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let mut server = ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert.der().clone()], cert.signing_key.into())
+        .unwrap();
+    server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    server.send_tls13_tickets = 0;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let mut client = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    client.resumption = rustls::client::Resumption::disabled();
+    (Arc::new(server), Arc::new(client))
+}
+
+fn server_name() -> ServerName<'static> {
+    ServerName::try_from("localhost").unwrap()
+}
+
+/// User + system CPU time of the whole process.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let ticks = f.iter().sum::<u64>();
+    Duration::from_millis(ticks * 10) // USER_HZ is 100 on Linux
+}
+
+/// CPU spent per unit, over every measured iteration of one function.
+struct CpuMeter {
+    what: &'static str,
+    unit: &'static str,
+    per_iter: f64,
+    cpu: Duration,
+    iters: u64,
+}
+
+impl CpuMeter {
+    fn new(what: &'static str, unit: &'static str, per_iter: f64) -> Self {
+        CpuMeter {
+            what,
+            unit,
+            per_iter,
+            cpu: Duration::ZERO,
+            iters: 0,
+        }
+    }
+
+    fn add(&mut self, cpu: Duration, iters: u64) {
+        self.cpu += cpu;
+        self.iters += iters;
+    }
+}
+
+impl Drop for CpuMeter {
+    fn drop(&mut self) {
+        let units = self.iters as f64 * self.per_iter;
+        if units > 0.0 {
+            eprintln!(
+                "{}: {:.1} us CPU per {} ({} {}s)",
+                self.what,
+                self.cpu.as_secs_f64() * 1e6 / units,
+                self.unit,
+                units,
+                self.unit
+            );
+        }
+    }
+}
+
+mod on_wakeful {
+    use super::*;
+    use futures_util::io::{AsyncReadExt, AsyncWriteExt};
+    use wakeful::net::{TcpListener, TcpStream};
+    use wakeful::tls::{TlsAcceptor, TlsConnector};
+
+    fn runtime() -> wakeful::runtime::Runtime {
+        wakeful::runtime::Builder::new_multi_thread()
+            .worker_threads(WORKERS)
+            .build()
+            .unwrap()
+    }
+
+    pub fn handshake(group: &mut BenchmarkGroup<'_, WallTime>) {
+        let (server, client) = configs();
+        let rt = runtime();
+        let acceptor = TlsAcceptor::from(server);
+        let connector = TlsConnector::from(client);
+        let addr = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            wakeful::spawn(async move {
+                loop {
+                    let Ok((tcp, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    tcp.set_nodelay(true).unwrap();
+                    let acceptor = acceptor.clone();
+                    wakeful::spawn(async move {
+                        if let Ok(mut tls) = acceptor.accept(tcp).await {
+                            let _ = tls.write_all(b"x").await;
+                            let _ = tls.close().await;
+                        }
+                    });
+                }
+            });
+            addr
+        });
+        let mut meter = CpuMeter::new("tls_handshake/wakeful", "handshake", 1.0);
+        group.bench_function("wakeful", |b| {
+            b.iter_custom(|iters| {
+                let connector = connector.clone();
+                let cpu = cpu_time();
+                let task = rt.spawn(async move {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let tcp = TcpStream::connect(addr).await.unwrap();
+                        tcp.set_nodelay(true).unwrap();
+                        let mut tls = connector.connect(server_name(), tcp).await.unwrap();
+                        let mut byte = [0u8; 1];
+                        tls.read_exact(&mut byte).await.unwrap();
+                    }
+                    start.elapsed()
+                });
+                let wall = rt.block_on(task).unwrap();
+                meter.add(cpu_time() - cpu, iters);
+                wall
+            })
+        });
+    }
+
+    pub fn bulk(group: &mut BenchmarkGroup<'_, WallTime>) {
+        let (server, client) = configs();
+        let rt = runtime();
+        let acceptor = TlsAcceptor::from(server);
+        let connector = TlsConnector::from(client);
+        let mut stream = Some(rt.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            wakeful::spawn(async move {
+                let (tcp, _) = listener.accept().await.unwrap();
+                tcp.set_nodelay(true).unwrap();
+                let mut tls = acceptor.accept(tcp).await.unwrap();
+                let mut buf = vec![0u8; CHUNK];
+                // Ends when the client goes away (dropped without close_notify at the end).
+                while let Ok(n @ 1..) = tls.read(&mut buf).await {
+                    if tls.write_all(&buf[..n]).await.is_err() || tls.flush().await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let tcp = TcpStream::connect(addr).await.unwrap();
+            tcp.set_nodelay(true).unwrap();
+            connector.connect(server_name(), tcp).await.unwrap()
+        }));
+        let mut meter = CpuMeter::new("tls_bulk/wakeful", "MiB", BULK_PER_ITER as f64 / 1048576.0);
+        group.bench_function("wakeful", |b| {
+            b.iter_custom(|iters| {
+                let mut tls = stream.take().unwrap();
+                let cpu = cpu_time();
+                let task = rt.spawn(async move {
+                    let out = vec![7u8; CHUNK];
+                    let mut back = vec![0u8; CHUNK];
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        for _ in 0..BULK_PER_ITER / CHUNK {
+                            tls.write_all(&out).await.unwrap();
+                            tls.flush().await.unwrap();
+                            tls.read_exact(&mut back).await.unwrap();
+                        }
+                    }
+                    (start.elapsed(), tls)
+                });
+                let (wall, tls) = rt.block_on(task).unwrap();
+                meter.add(cpu_time() - cpu, iters);
+                stream = Some(tls);
+                wall
+            })
+        });
+    }
+}
+
+mod on_tokio {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(WORKERS)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    pub fn handshake(group: &mut BenchmarkGroup<'_, WallTime>) {
+        let (server, client) = configs();
+        let rt = runtime();
+        let acceptor = TlsAcceptor::from(server);
+        let connector = TlsConnector::from(client);
+        let addr = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move {
+                loop {
+                    let Ok((tcp, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    tcp.set_nodelay(true).unwrap();
+                    let acceptor = acceptor.clone();
+                    tokio::spawn(async move {
+                        if let Ok(mut tls) = acceptor.accept(tcp).await {
+                            let _ = tls.write_all(b"x").await;
+                            let _ = tls.shutdown().await;
+                        }
+                    });
+                }
+            });
+            addr
+        });
+        let mut meter = CpuMeter::new("tls_handshake/tokio", "handshake", 1.0);
+        group.bench_function("tokio", |b| {
+            b.iter_custom(|iters| {
+                let connector = connector.clone();
+                let cpu = cpu_time();
+                let task = rt.spawn(async move {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let tcp = TcpStream::connect(addr).await.unwrap();
+                        tcp.set_nodelay(true).unwrap();
+                        let mut tls = connector.connect(server_name(), tcp).await.unwrap();
+                        let mut byte = [0u8; 1];
+                        tls.read_exact(&mut byte).await.unwrap();
+                    }
+                    start.elapsed()
+                });
+                let wall = rt.block_on(task).unwrap();
+                meter.add(cpu_time() - cpu, iters);
+                wall
+            })
+        });
+    }
+
+    pub fn bulk(group: &mut BenchmarkGroup<'_, WallTime>) {
+        let (server, client) = configs();
+        let rt = runtime();
+        let acceptor = TlsAcceptor::from(server);
+        let connector = TlsConnector::from(client);
+        let mut stream = Some(rt.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move {
+                let (tcp, _) = listener.accept().await.unwrap();
+                tcp.set_nodelay(true).unwrap();
+                let mut tls = acceptor.accept(tcp).await.unwrap();
+                let mut buf = vec![0u8; CHUNK];
+                // Ends when the client goes away (dropped without close_notify at the end).
+                while let Ok(n @ 1..) = tls.read(&mut buf).await {
+                    if tls.write_all(&buf[..n]).await.is_err() || tls.flush().await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let tcp = TcpStream::connect(addr).await.unwrap();
+            tcp.set_nodelay(true).unwrap();
+            connector.connect(server_name(), tcp).await.unwrap()
+        }));
+        let mut meter = CpuMeter::new("tls_bulk/tokio", "MiB", BULK_PER_ITER as f64 / 1048576.0);
+        group.bench_function("tokio", |b| {
+            b.iter_custom(|iters| {
+                let mut tls = stream.take().unwrap();
+                let cpu = cpu_time();
+                let task = rt.spawn(async move {
+                    let out = vec![7u8; CHUNK];
+                    let mut back = vec![0u8; CHUNK];
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        for _ in 0..BULK_PER_ITER / CHUNK {
+                            tls.write_all(&out).await.unwrap();
+                            tls.flush().await.unwrap();
+                            tls.read_exact(&mut back).await.unwrap();
+                        }
+                    }
+                    (start.elapsed(), tls)
+                });
+                let (wall, tls) = rt.block_on(task).unwrap();
+                meter.add(cpu_time() - cpu, iters);
+                stream = Some(tls);
+                wall
+            })
+        });
+    }
+}
+
+fn tls_handshake(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tls_handshake");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(20);
+    on_wakeful::handshake(&mut group);
+    on_tokio::handshake(&mut group);
+    group.finish();
+}
+
+fn tls_bulk(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tls_bulk");
+    group.throughput(Throughput::Bytes(BULK_PER_ITER as u64));
+    group.sample_size(10);
+    on_wakeful::bulk(&mut group);
+    on_tokio::bulk(&mut group);
+    group.finish();
+}
+
+criterion_group!(benches, tls_handshake, tls_bulk);
+criterion_main!(benches);
