@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 if ! command -v valgrind >/dev/null; then
   (apt-get update -qq && apt-get install -y -qq valgrind) >/dev/null
 fi
-VG=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite)
+VG=(valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite)
 bins=$( (cargo test --no-run --message-format=json -p wakeful-executor --lib
          cargo test --no-run --message-format=json -p wakeful \
            --test executor_waker --test executor_joinhandle --test executor_shutdown \
