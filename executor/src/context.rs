@@ -10,7 +10,6 @@
 //!   from another thread is never mistaken for a self-wake;
 //! - a wake-source override for the reactor and timer wheel.
 use crate::instrument::RuntimeInstrument;
-use crate::loom::thread_local;
 use crate::runtime::Handle;
 use crate::scheduler::worker::WorkerContext;
 use crate::task::{Header, WakeSource};
@@ -37,47 +36,68 @@ pub(crate) struct PollCx {
 /// Operations a task may complete in one poll before I/O resources make it yield.
 pub(crate) const BUDGET: u8 = 128;
 
-struct Context {
+/// The hot half: read on every poll and wake. No destructor, so the thread-local is a
+/// `const` with no lazy-initialisation check on access.
+struct Hot {
     poll: PollCx,
     wake_source: Cell<Option<WakeSource>>,
-    handle: RefCell<Option<Handle>>,
     driving: Cell<bool>,
     worker: Cell<*const WorkerContext>,
 }
 
-thread_local! {
-    // Not `const`: loom's `thread_local!` takes no const initializers, and the lazy-init
-    // check is one predictable branch.
-    #[allow(clippy::missing_const_for_thread_local, reason = "see above")]
-    static CONTEXT: Context = Context {
-        poll: PollCx {
-            task: Cell::new(std::ptr::null()),
-            progress: Cell::new(false),
-            chain_eligible: Cell::new(false),
-            self_woke: Cell::new(false),
-            deferred: Cell::new(false),
-            on_runtime_thread: Cell::new(false),
-            budget: Cell::new(BUDGET),
-            budget_yield: Cell::new(false),
-        },
-        wake_source: Cell::new(None),
-        handle: RefCell::new(None),
-        driving: Cell::new(false),
-        worker: Cell::new(std::ptr::null()),
-    };
-}
-
-/// Runs `f` with this thread's poll context (`None` while thread-locals are being torn down).
-pub(crate) fn with_poll<R>(f: impl FnOnce(Option<&PollCx>) -> R) -> R {
-    let mut f = Some(f);
-    match CONTEXT.try_with(|c| (f.take().expect("called once"))(Some(&c.poll))) {
-        Ok(r) => r,
-        Err(_) => (f.take().expect("not called yet"))(None),
+impl Hot {
+    const fn new() -> Hot {
+        Hot {
+            poll: PollCx {
+                task: Cell::new(std::ptr::null()),
+                progress: Cell::new(false),
+                chain_eligible: Cell::new(false),
+                self_woke: Cell::new(false),
+                deferred: Cell::new(false),
+                on_runtime_thread: Cell::new(false),
+                budget: Cell::new(BUDGET),
+                budget_yield: Cell::new(false),
+            },
+            wake_source: Cell::new(None),
+            driving: Cell::new(false),
+            worker: Cell::new(std::ptr::null()),
+        }
     }
 }
 
-pub(crate) fn enter_poll(task: &Header, chain_eligible: bool) {
-    let _ = CONTEXT.try_with(|c| {
+#[cfg(not(all(test, loom)))]
+std::thread_local! {
+    static CONTEXT: Hot = const { Hot::new() };
+}
+
+// loom's `thread_local!` takes no const initializers (and must be used so each loom thread
+// gets its own copy).
+#[cfg(all(test, loom))]
+loom::thread_local! {
+    static CONTEXT: Hot = Hot::new();
+}
+
+crate::loom::thread_local! {
+    /// The cold half: the runtime `spawn` uses on this thread (it owns a reference, so it
+    /// has a destructor and lives apart from the hot fields).
+    #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! takes no const initializers")]
+    static HANDLE: RefCell<Option<Handle>> = RefCell::new(None);
+}
+
+/// Runs `f` with this thread's poll context.
+#[inline]
+pub(crate) fn with_poll<R>(f: impl FnOnce(Option<&PollCx>) -> R) -> R {
+    CONTEXT.with(|c| f(Some(&c.poll)))
+}
+
+/// Starts the accounting of a poll of `task` on this thread: publishes it as the current
+/// poll and returns the worker's instrument and index (one thread-local access for both).
+#[inline]
+pub(crate) fn enter_poll(
+    task: &Header,
+    chain_eligible: bool,
+) -> Option<(*const RuntimeInstrument, usize)> {
+    CONTEXT.with(|c| {
         let p = &c.poll;
         p.task.set(task);
         p.progress.set(false);
@@ -85,22 +105,25 @@ pub(crate) fn enter_poll(task: &Header, chain_eligible: bool) {
         p.self_woke.set(false);
         p.deferred.set(false);
         p.budget.set(BUDGET);
-    });
+        // SAFETY: set by `enter_worker` to a context on the worker thread's stack and
+        // cleared before that frame returns; only this thread reads it.
+        unsafe { c.worker.get().as_ref() }
+            .map(|w| (w.instrument() as *const RuntimeInstrument, w.index))
+    })
 }
 
 /// Ends the poll; returns (progress hinted, self-woke, self-wake deferred).
+#[inline]
 pub(crate) fn leave_poll() -> (bool, bool, bool) {
-    CONTEXT
-        .try_with(|c| {
-            let p = &c.poll;
-            p.task.set(std::ptr::null());
-            (p.progress.get(), p.self_woke.get(), p.deferred.get())
-        })
-        .unwrap_or((false, false, false))
+    CONTEXT.with(|c| {
+        let p = &c.poll;
+        p.task.set(std::ptr::null());
+        (p.progress.get(), p.self_woke.get(), p.deferred.get())
+    })
 }
 
 pub(crate) fn wake_source_override() -> Option<WakeSource> {
-    CONTEXT.try_with(|c| c.wake_source.get()).ok().flatten()
+    CONTEXT.with(|c| c.wake_source.get())
 }
 
 /// Runs `f` with wakes on this thread attributed to `source` (for the reactor and timers).
@@ -109,26 +132,17 @@ pub(crate) fn with_wake_source<R>(source: WakeSource, f: impl FnOnce() -> R) -> 
     impl Drop for Reset {
         fn drop(&mut self) {
             let prev = self.0;
-            let _ = CONTEXT.try_with(|c| c.wake_source.set(prev));
+            CONTEXT.with(|c| c.wake_source.set(prev));
         }
     }
-    let prev = CONTEXT
-        .try_with(|c| c.wake_source.replace(Some(source)))
-        .ok()
-        .flatten();
+    let prev = CONTEXT.with(|c| c.wake_source.replace(Some(source)));
     let _reset = Reset(prev);
     f()
 }
 
-/// The runtime instrument and worker index of the worker on this thread.
-pub(crate) fn current_instrument() -> Option<(*const RuntimeInstrument, usize)> {
-    with_worker(|w| w.map(|w| (w.instrument() as *const RuntimeInstrument, w.index)))
-}
-
+#[inline]
 pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
-    let ptr = CONTEXT
-        .try_with(|c| c.worker.get())
-        .unwrap_or(std::ptr::null());
+    let ptr = CONTEXT.with(|c| c.worker.get());
     // SAFETY: the pointer is set by `enter_worker` to a context on the worker thread's stack
     // and cleared before that frame returns; only this thread reads it.
     f(unsafe { ptr.as_ref() })
@@ -151,20 +165,20 @@ pub(crate) struct WorkerGuard {
 
 impl Drop for WorkerGuard {
     fn drop(&mut self) {
-        let _ = CONTEXT.try_with(|c| c.worker.set(std::ptr::null()));
+        CONTEXT.with(|c| c.worker.set(std::ptr::null()));
     }
 }
 
 /// Marks this thread as a blocking-pool thread of a runtime.
 pub(crate) fn enter_blocking_thread(handle: Handle) -> EnterGuard {
-    let _ = CONTEXT.try_with(|c| c.poll.on_runtime_thread.set(true));
+    CONTEXT.with(|c| c.poll.on_runtime_thread.set(true));
     enter_runtime(handle, false)
 }
 
 /// Sets the current runtime. With `driving`, panics if this thread already drives one.
 #[track_caller]
 pub(crate) fn enter_runtime(handle: Handle, driving: bool) -> EnterGuard {
-    CONTEXT.with(|c| {
+    let prev_driving = CONTEXT.with(|c| {
         if driving && c.driving.get() {
             panic!(
                 "Cannot start a runtime from within a runtime. This happens because a function \
@@ -172,14 +186,14 @@ pub(crate) fn enter_runtime(handle: Handle, driving: bool) -> EnterGuard {
                  being used to drive asynchronous tasks."
             );
         }
-        let prev_driving = c.driving.replace(c.driving.get() || driving);
-        let prev = c.handle.borrow_mut().replace(handle);
-        EnterGuard {
-            prev,
-            prev_driving,
-            _not_send: std::marker::PhantomData,
-        }
-    })
+        c.driving.replace(c.driving.get() || driving)
+    });
+    let prev = HANDLE.with(|h| h.borrow_mut().replace(handle));
+    EnterGuard {
+        prev,
+        prev_driving,
+        _not_send: std::marker::PhantomData,
+    }
 }
 
 /// Restores the previous runtime context when dropped.
@@ -194,17 +208,14 @@ impl Drop for EnterGuard {
     fn drop(&mut self) {
         let prev = self.prev.take();
         let prev_driving = self.prev_driving;
-        let _ = CONTEXT.try_with(|c| {
-            *c.handle.borrow_mut() = prev;
-            c.driving.set(prev_driving);
-        });
+        CONTEXT.with(|c| c.driving.set(prev_driving));
+        // During thread teardown the handle cell may be gone already; then there is nothing
+        // to restore.
+        let _ = HANDLE.try_with(|h| *h.borrow_mut() = prev);
     }
 }
 
 /// The runtime of this thread's context.
 pub(crate) fn current_handle() -> Option<Handle> {
-    CONTEXT
-        .try_with(|c| c.handle.borrow().clone())
-        .ok()
-        .flatten()
+    HANDLE.try_with(|h| h.borrow().clone()).ok().flatten()
 }

@@ -12,8 +12,9 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SpinConfig {
-    /// Account and detect at all. When false, only poll counts are kept (the "off" side of
-    /// the overhead benchmark).
+    /// Account and detect at all. When false, tasks keep only their poll count: no wake
+    /// sources, no futile-poll accounting, no flagging or demotion, no stall watchdog (the
+    /// "off" side of the overhead benchmark).
     pub enabled: bool,
     /// Consecutive futile polls that make a task suspect. Default 64.
     pub futile_streak_threshold: u64,

@@ -106,6 +106,12 @@ pub(crate) struct Stall {
 #[derive(Debug)]
 pub(crate) struct RuntimeInstrument {
     pub(crate) config: SpinConfig,
+    /// The config's thresholds in the units the poll path compares, computed once.
+    pub(crate) stall_threshold_ms: u64,
+    pub(crate) min_spin_ms: u64,
+    pub(crate) ratio_threshold_fixed: u64,
+    pub(crate) backoff_start_us: u64,
+    pub(crate) backoff_max_us: u64,
     pub(crate) clock: Clock,
     pub(crate) workers: Box<[WorkerStats]>,
     worker_hist: Box<[Mutex<Histogram<u64>>]>,
@@ -121,6 +127,11 @@ const MAX_STALLS: usize = 64;
 impl RuntimeInstrument {
     pub(crate) fn new(config: SpinConfig, workers: usize) -> RuntimeInstrument {
         RuntimeInstrument {
+            stall_threshold_ms: config.stall_threshold_ms(),
+            min_spin_ms: config.min_spin_ms(),
+            ratio_threshold_fixed: config.ratio_threshold_fixed(),
+            backoff_start_us: config.backoff_start_us(),
+            backoff_max_us: config.backoff_max_us(),
             config,
             clock: Clock::new(),
             workers: (0..workers).map(|_| WorkerStats::default()).collect(),

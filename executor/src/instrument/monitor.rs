@@ -58,7 +58,7 @@ pub(crate) fn run(shared: Arc<Shared>, stop: Arc<MonitorStop>) {
 
 fn check_stalls(shared: &Shared, now: u64) {
     let inst = &shared.instrument;
-    let threshold = inst.config.stall_threshold_ms();
+    let threshold = inst.stall_threshold_ms;
     for (worker, w) in inst.workers.iter().enumerate() {
         let id = w.poll_task_id.get();
         let started = w.poll_started.get();

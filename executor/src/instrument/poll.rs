@@ -22,6 +22,10 @@ use crate::task::state::WakeSources;
 use crate::task::{Header, WakeSource};
 use std::time::Instant;
 
+/// The report slot of each `WakeSource` (by discriminant): self (incl. backoff and budget),
+/// io, timer, task (incl. chain), foreign.
+const WAKE_SLOT: [usize; 8] = [0, 1, 2, 3, 3, 4, 0, 0];
+
 /// One poll in this many is timed for the runtime-wide poll histogram.
 pub(crate) const SAMPLE_EVERY: u64 = 64;
 
@@ -117,13 +121,17 @@ impl<'a> PollGuard<'a> {
     /// first poll after spawn).
     #[inline]
     pub(crate) fn begin(header: &'a Header, sources: WakeSources) -> PollGuard<'a> {
-        let (inst, worker) = match context::current_instrument() {
+        let chain_eligible = sources.is_empty() || sources.only_internal();
+        let (inst, worker) = match context::enter_poll(header, chain_eligible) {
             // SAFETY: the pointer is into the runtime's shared state, which this thread's
             // worker context keeps alive for as long as the worker loop runs: longer than
             // this poll.
             Some((inst, worker)) => (Some(unsafe { &*inst }), worker),
             None => (None, 0),
         };
+        // Accounting off (`Builder::spin_detection(false)`): only the scheduling-relevant
+        // part of the poll context (self-wakes) is kept.
+        let inst = inst.filter(|i| i.config.enabled);
         let stats = &header.stats;
         let mut start_tick = 0;
         let mut timer = None;
@@ -143,23 +151,17 @@ impl<'a> PollGuard<'a> {
                 stats.backoff_us.set(0);
             }
         }
-        for s in WakeSource::ALL {
-            if sources.contains(s) {
-                let slot = match s {
-                    WakeSource::SelfWake | WakeSource::Backoff | WakeSource::Budget => 0,
-                    WakeSource::Io => 1,
-                    WakeSource::Timer => 2,
-                    WakeSource::Task | WakeSource::Chain => 3,
-                    WakeSource::Foreign => 4,
-                };
-                stats.wakes[slot].incr();
-                if let Some(inst) = inst {
-                    inst.workers[worker].wakes[slot].incr();
-                }
+        // Count each source that woke the task (usually exactly one bit is set).
+        let mut bits = sources.bits();
+        while bits != 0 {
+            let source = bits.trailing_zeros();
+            bits &= bits - 1;
+            let slot = WAKE_SLOT[source as usize];
+            stats.wakes[slot].incr();
+            if let Some(inst) = inst {
+                inst.workers[worker].wakes[slot].incr();
             }
         }
-        let chain_eligible = sources.is_empty() || sources.only_internal();
-        context::enter_poll(header, chain_eligible);
         PollGuard {
             header,
             sources,
@@ -186,7 +188,7 @@ impl<'a> PollGuard<'a> {
         let w = &inst.workers[self.worker];
         w.poll_task_id.set(0);
         let now = inst.clock.now_ms();
-        if now.saturating_sub(self.start_tick) >= inst.config.stall_threshold_ms() {
+        if now.saturating_sub(self.start_tick) >= inst.stall_threshold_ms {
             inst.stall_finished(self.worker, self.header, self.start_tick, now);
         }
         if let Some(t0) = self.timer {
@@ -203,9 +205,13 @@ impl<'a> PollGuard<'a> {
         if progress {
             stats.progress_polls.incr();
         }
+        // The decaying futile ratio; a healthy task's stays 0 and is not rewritten.
         let ratio = stats.futile_ratio.get();
-        let ratio = ratio - ratio / 16 + if futile { RATIO_ONE / 16 } else { 0 };
-        stats.futile_ratio.set(ratio);
+        if futile || ratio != 0 {
+            stats
+                .futile_ratio
+                .set(ratio - ratio / 16 + if futile { RATIO_ONE / 16 } else { 0 });
+        }
         if futile {
             stats.futile_polls.incr();
             w.futile_polls.incr();
@@ -214,11 +220,14 @@ impl<'a> PollGuard<'a> {
             if streak > stats.max_futile_streak.get() {
                 stats.max_futile_streak.set(streak);
             }
-        } else {
+        } else if stats.futile_streak.get() != 0 {
             stats.futile_streak.set(0);
         }
-        stats.set_flag(flag::LAST_SELF_WOKE, self_woke || deferred);
-        if inst.config.enabled {
+        // Most polls are healthy: not futile, not flagged, not suspect; nothing to decide.
+        if futile
+            || stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0
+            || stats.suspect_since.get() != 0
+        {
             self.detect(inst, now, progress, self_woke || deferred, futile);
         }
         if completed && stats.has(flag::FLAGGED) {
@@ -260,8 +269,12 @@ impl<'a> PollGuard<'a> {
         let streak = stats.futile_streak.get();
         let ratio = stats.futile_ratio.get();
         let suspect = streak >= cfg.futile_streak_threshold
-            || (ratio >= cfg.ratio_threshold_fixed()
+            || (ratio >= inst.ratio_threshold_fixed
                 && stats.polls.get() >= 2 * cfg.futile_streak_threshold);
+        if !suspect && stats.suspect_since.get() == 0 && stats.flags.get() == 0 {
+            // A futile run that has not yet reached suspicion: nothing to decide.
+            return;
+        }
         if suspect {
             if stats.suspect_since.get() == 0 {
                 stats.suspect_since.set(now.max(1));
@@ -270,7 +283,7 @@ impl<'a> PollGuard<'a> {
             stats.suspect_since.set(0);
         }
         let flagged = stats.has(flag::FLAGGED);
-        if !flagged && suspect && now.saturating_sub(stats.suspect_since.get()) >= cfg.min_spin_ms()
+        if !flagged && suspect && now.saturating_sub(stats.suspect_since.get()) >= inst.min_spin_ms
         {
             inst.flag(self.header, now);
         } else if flagged && streak == 0 && ratio < RATIO_ONE / 2 {
@@ -289,9 +302,9 @@ impl<'a> PollGuard<'a> {
         if stats.has(flag::DEMOTED) && (self_woke || futile) {
             let b = stats.backoff_us.get();
             let next = if b == 0 {
-                cfg.backoff_start_us()
+                inst.backoff_start_us
             } else {
-                (b * 2).min(cfg.backoff_max_us())
+                (b * 2).min(inst.backoff_max_us)
             };
             stats.backoff_us.set(next);
         }

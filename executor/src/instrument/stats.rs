@@ -48,8 +48,6 @@ pub(crate) mod flag {
     pub(crate) const RECOVERED: u64 = 1 << 3;
     /// The future is gone (completed, panicked or cancelled).
     pub(crate) const FINISHED: u64 = 1 << 4;
-    /// The previous poll ended with a self-wake (a yield or a spin).
-    pub(crate) const LAST_SELF_WOKE: u64 = 1 << 5;
 }
 
 /// One fixed-point unit of the futile ratio (1.0).

@@ -90,6 +90,10 @@ impl WakeSources {
     pub(crate) fn is_empty(self) -> bool {
         self.0 == 0
     }
+    /// One bit per `WakeSource` discriminant.
+    pub(crate) fn bits(self) -> u32 {
+        u32::from(self.0)
+    }
     /// True when every source in the set is one that does no work of its own: the task's
     /// own waker, a futile wake chain, or the end of a demotion backoff.
     pub(crate) fn only_internal(self) -> bool {
