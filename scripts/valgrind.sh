@@ -19,5 +19,7 @@ for l in sys.stdin:
         print(m["executable"])')
 for bin in $bins; do
   echo "--- valgrind $(basename "$bin")"
-  "${VG[@]}" "$bin" --test-threads=2 -q
+  # The 100,000-task scale test runs ~50x slower under valgrind and can outlast its own
+  # hang guard on a loaded machine; the other spawn tests cover the same unsafe paths.
+  "${VG[@]}" "$bin" --test-threads=2 -q --skip hundred_thousand_tasks
 done
