@@ -38,25 +38,13 @@ fn model8_real_wake_racing_demotion_and_backoff() {
         }
         real.join().unwrap();
         // Run until quiescent, honouring any further deferral as an expired backoff.
-        loop {
-            sched.drain();
-            let deferred = std::mem::take(&mut *sched.0.deferred.lock());
-            if deferred.is_empty() {
-                break;
-            }
-            for task in deferred {
-                task.wake_by_val(WakeSource::Backoff);
-            }
-        }
+        run_until_quiescent(&sched);
         assert_eq!(
             probe.seen.load(SeqCst),
             1,
             "the real wake must lead to a poll"
         );
-        let waker = futures_task::noop_waker();
-        let mut cx = std::task::Context::from_waker(&waker);
-        use std::future::Future;
-        assert!(std::pin::Pin::new(&mut join).poll(&mut cx).is_ready());
+        assert!(poll_join(&mut join).is_ready());
         probe.waker.lock().take();
     });
 }
@@ -103,21 +91,9 @@ fn model8_withheld_self_wake_is_redelivered() {
         };
         notified.run();
         backoff.join().unwrap();
-        loop {
-            sched.drain();
-            let deferred = std::mem::take(&mut *sched.0.deferred.lock());
-            if deferred.is_empty() {
-                break;
-            }
-            for task in deferred {
-                task.wake_by_val(WakeSource::Backoff);
-            }
-        }
-        let waker = futures_task::noop_waker();
-        let mut cx = std::task::Context::from_waker(&waker);
-        use std::future::Future;
+        run_until_quiescent(&sched);
         assert!(
-            std::pin::Pin::new(&mut join).poll(&mut cx).is_ready(),
+            poll_join(&mut join).is_ready(),
             "the withheld self-wake was lost"
         );
     });
@@ -165,25 +141,13 @@ fn model8_chain_wake_to_demoted_task_is_deferred_not_lost() {
             task.wake_by_val(WakeSource::Backoff);
         }
         other.join().unwrap();
-        loop {
-            sched.drain();
-            let deferred = std::mem::take(&mut *sched.0.deferred.lock());
-            if deferred.is_empty() {
-                break;
-            }
-            for task in deferred {
-                task.wake_by_val(WakeSource::Backoff);
-            }
-        }
+        run_until_quiescent(&sched);
         assert_eq!(
             probe.seen.load(SeqCst),
             1,
             "the deferred chain wake was lost"
         );
-        let waker = futures_task::noop_waker();
-        let mut cx = std::task::Context::from_waker(&waker);
-        use std::future::Future;
-        assert!(std::pin::Pin::new(&mut join).poll(&mut cx).is_ready());
+        assert!(poll_join(&mut join).is_ready());
         probe.waker.lock().take();
     });
 }

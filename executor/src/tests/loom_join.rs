@@ -77,9 +77,8 @@ fn model4_abort_racing_running_poll() {
             1,
             "the future is dropped exactly once"
         );
-        let waker = futures_task::noop_waker();
         let mut join = join;
-        match Pin::new(&mut join).poll(&mut Context::from_waker(&waker)) {
+        match poll_join(&mut join) {
             Poll::Ready(Err(e)) => assert!(e.is_cancelled()),
             other => panic!(
                 "expected a cancellation, got {:?}",

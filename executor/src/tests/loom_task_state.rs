@@ -8,13 +8,6 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll};
 
-/// Polls a `JoinHandle` once with a no-op waker.
-fn poll_join<T>(join: &mut crate::task::JoinHandle<T>) -> Poll<Result<T, crate::task::JoinError>> {
-    let waker = futures_task::noop_waker();
-    let mut cx = Context::from_waker(&waker);
-    std::pin::Pin::new(join).poll(&mut cx)
-}
-
 /// Model 1: a wake (by value, and by reference) racing the end of a poll that returns
 /// `Pending`: the task is rescheduled exactly once and polled again after the wake.
 #[test]

@@ -162,3 +162,24 @@ pub(super) fn shutdown(shared: &crate::scheduler::Shared) {
     assert!(shared.wait_workers(None));
     shared.finish_shutdown();
 }
+
+/// Runs queued tasks until none is left, treating every deferral (a demoted task's
+/// withheld wake) as an immediately expired backoff.
+pub(super) fn run_until_quiescent(sched: &TestSchedule) {
+    loop {
+        sched.drain();
+        let deferred = std::mem::take(&mut *sched.0.deferred.lock());
+        if deferred.is_empty() {
+            return;
+        }
+        for task in deferred {
+            task.wake_by_val(crate::task::WakeSource::Backoff);
+        }
+    }
+}
+
+/// Polls a `JoinHandle` once with a no-op waker.
+pub(super) fn poll_join<T>(join: &mut JoinHandle<T>) -> Poll<Result<T, crate::task::JoinError>> {
+    let waker = futures_task::noop_waker();
+    std::pin::Pin::new(join).poll(&mut Context::from_waker(&waker))
+}
