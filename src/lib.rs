@@ -23,6 +23,9 @@
 //! Crates: `wakeful-executor` (scheduler, tasks, spin detection) is re-exported here.
 #![deny(unsafe_code)]
 
+#[cfg(feature = "hyper")]
+#[path = "hyper_rt.rs"]
+pub mod hyper;
 pub mod runtime;
 pub use wakeful_executor::sync;
 pub use wakeful_executor::{spawn, task};

@@ -1,15 +1,25 @@
-//! `wakeful demo` runs, exits 0, and its JSON report shows the injected spinner caught.
+//! `wakeful demo` runs (proxy, admin, TLS traffic, the incident pattern, the injected bug),
+//! exits 0, and its JSON report shows the injected spinner caught and nothing else.
 use std::process::Command;
 
 #[test]
 fn demo_json_shows_the_injected_spinner_flagged_and_demoted() {
     let out = Command::new(env!("CARGO_BIN_EXE_wakeful"))
-        .args(["demo", "--secs", "2", "--json", "--workers", "2"])
+        .args(["demo", "--secs", "3", "--json", "--workers", "2"])
         .output()
         .expect("run wakeful demo");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "demo failed: {stderr}");
     assert!(stderr.contains("caught:"), "narration: {stderr}");
+    // The incident pattern went through the proxy: every FIN client was answered.
+    assert!(
+        stderr.contains("5/5 FIN clients got their answer"),
+        "narration: {stderr}"
+    );
+    assert!(
+        stderr.contains("well-behaved traffic:") && !stderr.contains(" 0 requests"),
+        "narration: {stderr}"
+    );
     let report: serde_json::Value =
         serde_json::from_slice(&out.stdout).expect("stdout is exactly the JSON report");
     let tasks = report["tasks"].as_array().expect("tasks array");
@@ -29,6 +39,7 @@ fn demo_json_shows_the_injected_spinner_flagged_and_demoted() {
         .unwrap()
         .starts_with("src/cli/demo.rs:"));
     assert!(spinner["self_wake_site"].as_str().is_some());
-    // Only the injected bug is flagged: the well-behaved traffic is not.
+    // Only the injected bug is flagged: the TLS traffic and the incident connections are
+    // not.
     assert_eq!(report["runtime"]["flagged_total"], 1, "{report:#}");
 }
