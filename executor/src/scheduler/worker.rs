@@ -9,7 +9,9 @@
 //!   queue, then a batch from the global queue; then stealing; then parking.
 //! - The LIFO slot takes the task most recently woken by the running task (message passing
 //!   hands data along while it is hot in cache). A task that woke itself (a yield) goes to
-//!   the back of the queue instead. At most `max_lifo_polls` LIFO tasks run in a row; then
+//!   the worker's deferred list instead, which is flushed to the back of the run queue at
+//!   each maintenance tick or when nothing else is runnable: yielding means "everything
+//!   else first", the global queue included. At most `max_lifo_polls` LIFO tasks run in a row; then
 //!   the slot's task goes to the queue, so two tasks waking each other cannot starve it.
 //! - Searching (stealing) and parking follow the protocol in [`super::idle`]: a worker that
 //!   finds work while searching and was the last searcher wakes another; a worker that
@@ -29,6 +31,11 @@ use std::cell::RefCell;
 struct Core {
     queue: Worker<Notified>,
     lifo: Option<Notified>,
+    /// Tasks that woke themselves (yielded) during their poll: they wait here until the
+    /// next maintenance tick or until the worker has nothing else to run, so a yielding task
+    /// goes behind all other work, the global queue included (tokio defers `yield_now` the
+    /// same way). Not stealable; never left behind when the worker parks.
+    deferred: Vec<Notified>,
     is_searching: bool,
     tick: u32,
     rng: u64,
@@ -36,7 +43,14 @@ struct Core {
 
 impl Core {
     fn has_tasks(&self) -> bool {
-        self.lifo.is_some() || !self.queue.is_empty()
+        self.lifo.is_some() || !self.queue.is_empty() || !self.deferred.is_empty()
+    }
+
+    /// Moves the deferred (yielded) tasks to the back of the run queue.
+    fn flush_deferred(&mut self) {
+        for task in self.deferred.drain(..) {
+            self.queue.push(task);
+        }
     }
 
     fn next_random(&mut self, n: usize) -> usize {
@@ -63,6 +77,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, queue: Worker<Notified>) {
         core: RefCell::new(Core {
             queue,
             lifo: None,
+            deferred: Vec::new(),
             is_searching: false,
             tick: 0,
             rng: crate::loom::rng_seed() ^ (index as u64 + 1).wrapping_mul(0x9e37_79b9),
@@ -97,6 +112,7 @@ impl WorkerContext {
             if tick % config.event_interval == 0 {
                 self.remote().park.park_yield();
                 self.shared.wake_demoted();
+                self.flush_deferred();
             }
             if let Some(task) = self.next_task(tick % config.global_queue_interval == 0) {
                 self.run_task(task, config.max_lifo_polls);
@@ -120,7 +136,22 @@ impl WorkerContext {
         if let Some(task) = core.lifo.take().or_else(|| core.queue.pop()) {
             return Some(task);
         }
-        self.shared.inject.pop_batch_into(&core.queue)
+        if let Some(task) = self.shared.inject.pop_batch_into(&core.queue) {
+            return Some(task);
+        }
+        // Nothing else to run: the yielded tasks' turn.
+        core.flush_deferred();
+        core.queue.pop()
+    }
+
+    /// Makes the deferred (yielded) tasks runnable, and stealable, again.
+    fn flush_deferred(&self) {
+        let mut core = self.core.borrow_mut();
+        if !core.deferred.is_empty() {
+            core.flush_deferred();
+            drop(core);
+            self.shared.notify_parked();
+        }
     }
 
     fn run_task(&self, task: Notified, max_lifo_polls: u32) {
@@ -158,7 +189,8 @@ impl WorkerContext {
             return Err(task);
         }
         if yielded {
-            core.queue.push(task);
+            core.deferred.push(task);
+            return Ok(());
         } else if let Some(prev) = core.lifo.replace(task) {
             core.queue.push(prev);
         }
@@ -261,7 +293,7 @@ impl WorkerContext {
     fn drain(&self) {
         let mut core = self.core.borrow_mut();
         let lifo = core.lifo.take();
-        let mut queued = Vec::new();
+        let mut queued = std::mem::take(&mut core.deferred);
         while let Some(task) = core.queue.pop() {
             queued.push(task);
         }

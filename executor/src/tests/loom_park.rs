@@ -86,3 +86,36 @@ fn model6_local_push_and_steal_with_two_workers() {
         assert_eq!(shared.owned.len(), 0);
     });
 }
+
+/// Yields once (a self-wake), then completes.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = u8;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<u8> {
+        if self.0 {
+            return std::task::Poll::Ready(9);
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+/// A task that yields goes to its worker's deferred list; the worker must run it again
+/// rather than park with it there (a stranded yield is a loom deadlock).
+#[test]
+fn model6_yielded_task_is_not_stranded_by_parking() {
+    loom::model(|| {
+        let (shared, mut queues) = test_shared(1);
+        let worker = start_worker(&shared, 0, queues.pop().unwrap());
+        let join = Shared::spawn(&shared, YieldOnce(false), None, Location::caller());
+        let handle = crate::runtime::Handle::from_shared(shared.clone());
+        assert_eq!(handle.block_on(join).unwrap(), 9);
+        shutdown(&shared);
+        worker.join().unwrap();
+    });
+}
