@@ -127,12 +127,14 @@ impl WorkerContext {
     }
 
     fn next_task(&self, global_first: bool) -> Option<Notified> {
+        let mut core = self.core.borrow_mut();
         if global_first {
-            if let Some(task) = self.shared.inject.pop() {
+            // Fairness: the global queue first, and a batch of it, so remote work keeps pace
+            // with a local queue that never empties (tasks spawning their successors).
+            if let Some(task) = self.shared.inject.pop_batch_into(&core.queue) {
                 return Some(task);
             }
         }
-        let mut core = self.core.borrow_mut();
         if let Some(task) = core.lifo.take().or_else(|| core.queue.pop()) {
             return Some(task);
         }
