@@ -7,6 +7,18 @@ use std::future::poll_fn;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+/// Polls a receiver and reports a delivered message as progress (see the module docs).
+fn poll_next_counting<S: Stream + Unpin>(
+    rx: &mut S,
+    cx: &mut Context<'_>,
+) -> Poll<Option<S::Item>> {
+    let res = Pin::new(rx).poll_next(cx);
+    if let Poll::Ready(Some(_)) = res {
+        progress();
+    }
+    res
+}
+
 /// A bounded channel: `send` waits while `buffer` messages (plus one per sender) are queued.
 ///
 /// ```
@@ -123,11 +135,7 @@ impl<T> Receiver<T> {
 
     /// Polls for the next message.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let res = Pin::new(&mut self.inner).poll_next(cx);
-        if let Poll::Ready(Some(_)) = res {
-            progress();
-        }
-        res
+        poll_next_counting(&mut self.inner, cx)
     }
 
     /// Stops new messages; queued ones can still be received.
@@ -199,11 +207,7 @@ impl<T> UnboundedReceiver<T> {
 
     /// Polls for the next message.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let res = Pin::new(&mut self.inner).poll_next(cx);
-        if let Poll::Ready(Some(_)) = res {
-            progress();
-        }
-        res
+        poll_next_counting(&mut self.inner, cx)
     }
 }
 
