@@ -4,9 +4,10 @@
 //!
 //! Options: `worker_threads = N` (default: one per CPU for `main`, 2 for `test`), and
 //! `crate = "path"` when the facade is renamed in `Cargo.toml`. Unknown options are
-//! compile errors that name the option.
+//! compile errors that name the option. The examples below are exercised by the facade's
+//! `tests/macros.rs` (a proc-macro crate cannot run doctests that use its own macros).
 //!
-//! ```ignore
+//! ```text
 //! #[wakeful::main(worker_threads = 4)]
 //! async fn main() -> std::io::Result<()> {
 //!     let listener = wakeful::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -24,7 +25,7 @@ use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, Path, Token};
 
 /// Runs an `async fn main` on a wakeful runtime.
 ///
-/// ```ignore
+/// ```text
 /// #[wakeful::main]
 /// async fn main() {
 ///     wakeful::spawn(async { println!("hello") }).await.unwrap();
@@ -37,7 +38,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Runs an `async fn` test on a fresh wakeful runtime (2 workers unless told otherwise).
 ///
-/// ```ignore
+/// ```text
 /// #[wakeful::test(worker_threads = 4)]
 /// async fn spawns() {
 ///     assert_eq!(wakeful::spawn(async { 1 }).await.unwrap(), 1);
