@@ -30,8 +30,8 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         LIVE.fetch_sub(layout.size() as isize, Relaxed);
-        // SAFETY: `ptr` was allocated by `System` with `layout` (every allocation of this
-        // allocator goes to `System`), as our caller guarantees for our own `alloc`.
+        // Every allocation of this allocator goes to `System`.
+        // SAFETY: `ptr` was allocated by `System` with `layout`, as our caller guarantees.
         unsafe { System.dealloc(ptr, layout) }
     }
 
@@ -43,8 +43,8 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         LIVE.fetch_add(new_size as isize - layout.size() as isize, Relaxed);
-        // SAFETY: forwarded from our caller, who upholds `realloc`'s contract; `ptr` came
-        // from `System` as above.
+        // `ptr` came from `System`, as above.
+        // SAFETY: forwarded from our caller, who upholds `realloc`'s contract.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

@@ -105,8 +105,9 @@ pub(crate) fn enter_poll(
         p.self_woke.set(false);
         p.deferred.set(false);
         p.budget.set(BUDGET);
-        // SAFETY: set by `enter_worker` to a context on the worker thread's stack and
-        // cleared before that frame returns; only this thread reads it.
+        // The worker pointer is set by `enter_worker` to a context on the worker thread's
+        // stack and cleared before that frame returns; only this thread reads it.
+        // SAFETY: non-null only while that context is alive on this very thread.
         unsafe { c.worker.get().as_ref() }
             .map(|w| (w.instrument() as *const RuntimeInstrument, w.index))
     })
@@ -143,8 +144,9 @@ pub(crate) fn with_wake_source<R>(source: WakeSource, f: impl FnOnce() -> R) -> 
 #[inline]
 pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
     let ptr = CONTEXT.with(|c| c.worker.get());
-    // SAFETY: the pointer is set by `enter_worker` to a context on the worker thread's stack
-    // and cleared before that frame returns; only this thread reads it.
+    // The pointer is set by `enter_worker` to a context on the worker thread's stack and
+    // cleared before that frame returns; only this thread reads it.
+    // SAFETY: non-null only while that context is alive on this very thread.
     f(unsafe { ptr.as_ref() })
 }
 

@@ -163,8 +163,9 @@ impl RuntimeInstrument {
             futile_streak = stats.futile_streak.get(),
             "task flagged as spinning: it keeps waking itself and returning Pending without progress; demoted"
         );
-        // SAFETY: `header` belongs to a task being polled on this thread, which holds a
-        // reference; we add one for the registry.
+        // `header` belongs to the task being polled on this thread, whose poll holds a
+        // reference; the registry's is added (ref_inc) before the `Task` is made from it.
+        // SAFETY: the header is alive and the new `Task` owns the reference counted here.
         let task = unsafe {
             header.state.ref_inc();
             Task::from_raw(std::ptr::NonNull::from(header))

@@ -123,9 +123,9 @@ impl<'a> PollGuard<'a> {
     pub(crate) fn begin(header: &'a Header, sources: WakeSources) -> PollGuard<'a> {
         let chain_eligible = sources.is_empty() || sources.only_internal();
         let (inst, worker) = match context::enter_poll(header, chain_eligible) {
-            // SAFETY: the pointer is into the runtime's shared state, which this thread's
-            // worker context keeps alive for as long as the worker loop runs: longer than
-            // this poll.
+            // The pointer is into the runtime's shared state, which this thread's worker
+            // context keeps alive for as long as the worker loop runs: longer than this poll.
+            // SAFETY: the instrument outlives this poll (see above).
             Some((inst, worker)) => (Some(unsafe { &*inst }), worker),
             None => (None, 0),
         };

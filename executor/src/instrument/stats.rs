@@ -94,8 +94,9 @@ impl TaskStats {
     /// Extra data kept only for flagged tasks.
     pub(crate) fn flagged_info(&self) -> Option<&super::FlaggedInfo> {
         let p = self.flagged.load(Acquire);
-        // SAFETY: a non-null pointer was published by `flagged_info_or_init` from a leaked
-        // `Box` and is freed only in `Drop`, which needs `&mut self`.
+        // A non-null pointer was published by `flagged_info_or_init` from a leaked `Box` and
+        // is freed only in `Drop`, which needs `&mut self`.
+        // SAFETY: non-null means a live `FlaggedInfo` for as long as `&self` is held.
         (!p.is_null()).then(|| unsafe { &*p })
     }
 

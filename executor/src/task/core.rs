@@ -130,8 +130,9 @@ impl<F: Future, S> Core<F, S> {
     /// # Safety
     /// The caller must have exclusive access to the stage (rule 1).
     unsafe fn set_stage(&self, stage: Stage<F>) {
-        // SAFETY: forwarded from the caller. The old stage is dropped here, which may run
-        // arbitrary user code (a future's or output's `Drop`); callers catch its panics.
+        // The old stage is dropped here, which may run arbitrary user code (a future's or
+        // output's `Drop`); callers catch its panics.
+        // SAFETY: exclusive access to the stage is forwarded from the caller.
         self.stage.with_mut(|ptr| unsafe { *ptr = stage });
     }
 }
@@ -147,9 +148,11 @@ impl Trailer {
     /// # Safety
     /// The caller must have read access to the slot (rule 3).
     pub(crate) unsafe fn will_wake(&self, waker: &Waker) -> bool {
-        // SAFETY: forwarded from the caller.
-        self.waker
-            .with(|ptr| unsafe { (*ptr).as_ref() }.is_some_and(|w| w.will_wake(waker)))
+        self.waker.with(|ptr| {
+            // SAFETY: read access to the slot is forwarded from the caller.
+            let stored = unsafe { (*ptr).as_ref() };
+            stored.is_some_and(|w| w.will_wake(waker))
+        })
     }
 
     /// # Safety

@@ -124,8 +124,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 Polled::Panicked,
             ),
         };
-        // SAFETY: rule 1, we hold RUNNING. The stage is `Consumed`, so nothing user-defined is
-        // dropped by storing; a panic here is impossible but harmless.
+        // The stage is `Consumed`, so nothing user-defined is dropped by storing.
+        // SAFETY: rule 1, we hold RUNNING, so the stage is ours.
         unsafe { core.store_output(output) };
         polled
     }

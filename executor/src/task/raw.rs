@@ -44,8 +44,8 @@ impl RawTask {
         S: Schedule,
     {
         let cell = Cell::<F, S>::new(future, scheduler, id, meta);
-        // SAFETY: `Box::into_raw` never returns null; `Cell` is `repr(C)` with `Header` first,
-        // so the cell pointer is also a valid header pointer.
+        // `Cell` is `repr(C)` with `Header` first, so the cell pointer is a header pointer.
+        // SAFETY: `Box::into_raw` never returns null.
         let ptr = unsafe { NonNull::new_unchecked(Box::into_raw(cell).cast::<Header>()) };
         RawTask { ptr }
     }
@@ -55,8 +55,8 @@ impl RawTask {
     }
 
     pub(crate) fn header(&self) -> &Header {
-        // SAFETY: a `RawTask` is only used while its owner holds a reference, which keeps the
-        // allocation alive.
+        // A `RawTask` is only used while its owner holds a reference.
+        // SAFETY: that reference keeps the allocation alive.
         unsafe { self.ptr.as_ref() }
     }
 

@@ -26,9 +26,9 @@ pub(crate) struct WakerRef<'a> {
 
 pub(crate) fn waker_ref(header: &NonNull<Header>) -> WakerRef<'_> {
     let raw = RawWaker::new(header.as_ptr() as *const (), &VTABLE);
-    // SAFETY: the vtable functions uphold the `RawWaker` contract; the reference the caller
-    // holds outlives the borrow, and `ManuallyDrop` keeps us from dropping a reference we do
-    // not own.
+    // The reference the caller holds outlives the borrow, and `ManuallyDrop` keeps us from
+    // dropping a reference we do not own.
+    // SAFETY: the vtable functions uphold the `RawWaker` contract.
     let waker = unsafe { Waker::from_raw(raw) };
     WakerRef {
         waker: ManuallyDrop::new(waker),
