@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 if ! command -v valgrind >/dev/null; then
   (apt-get update -qq && apt-get install -y -qq valgrind) >/dev/null
 fi
-VG=(valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite)
+# --fair-sched=yes: valgrind runs one thread at a time, and by default a thread that never
+# blocks (a worker in an endless ping-pong, as executor_lifo has) can starve the others.
+VG=(valgrind -q --error-exitcode=1 --fair-sched=yes --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite)
 bins=$( (cargo test --no-run --message-format=json -p wakeful-executor --lib
          cargo test --no-run --message-format=json -p wakeful \
            --test executor_waker --test executor_joinhandle --test executor_shutdown \
