@@ -131,19 +131,35 @@ impl WorkerContext {
         if global_first {
             // Fairness: the global queue first, and a batch of it, so remote work keeps pace
             // with a local queue that never empties (tasks spawning their successors).
-            if let Some(task) = self.shared.inject.pop_batch_into(&core.queue) {
+            if let Some(task) = self.pop_global(&core) {
                 return Some(task);
             }
         }
         if let Some(task) = core.lifo.take().or_else(|| core.queue.pop()) {
             return Some(task);
         }
-        if let Some(task) = self.shared.inject.pop_batch_into(&core.queue) {
+        if let Some(task) = self.pop_global(&core) {
             return Some(task);
         }
-        // Nothing else to run: the yielded tasks' turn.
+        // Nothing else to run: the yielded tasks' turn. A lone yielder (the common case)
+        // runs again directly, without a trip through the run queue.
+        if core.deferred.len() == 1 {
+            return core.deferred.pop();
+        }
         core.flush_deferred();
         core.queue.pop()
+    }
+
+    /// A batch from the global queue into the local one, and one task of it. The emptiness
+    /// check first is two plain loads; a steal attempt on an empty queue costs a full
+    /// fence. A push racing with the check is found on a later tick or by the parking
+    /// protocol's re-check, exactly as with a steal that lost the race.
+    #[inline]
+    fn pop_global(&self, core: &Core) -> Option<Notified> {
+        if self.shared.inject.is_empty() {
+            return None;
+        }
+        self.shared.inject.pop_batch_into(&core.queue)
     }
 
     /// Makes the deferred (yielded) tasks runnable, and stealable, again.
