@@ -9,11 +9,12 @@
 //!   progress). Self-wake detection compares the woken task with this, so a wake racing in
 //!   from another thread is never mistaken for a self-wake;
 //! - a wake-source override for the reactor and timer wheel.
-use crate::instrument::RuntimeInstrument;
+use crate::instrument::{RuntimeInstrument, WorkerStats};
 use crate::runtime::Handle;
 use crate::scheduler::worker::WorkerContext;
 use crate::task::{Header, WakeSource};
 use std::cell::{Cell, RefCell};
+use std::time::Instant;
 
 /// The poll in progress on this thread.
 #[derive(Debug)]
@@ -31,6 +32,20 @@ pub(crate) struct PollCx {
     pub(crate) budget: Cell<u8>,
     /// Set while `poll_budget` wakes the task: that self-wake is a budget yield.
     pub(crate) budget_yield: Cell<bool>,
+    /// When a timed poll (a sampled one, or one of a flagged task) began.
+    pub(crate) timed_since: Cell<Option<Instant>>,
+}
+
+/// What a poll left in the context, read once when it ends.
+pub(crate) struct PollEnd {
+    /// The code hinted progress (see `task::progress`).
+    pub(crate) hinted: bool,
+    pub(crate) self_woke: bool,
+    pub(crate) deferred: bool,
+    /// The poll was timed: when it began.
+    pub(crate) timed_since: Option<Instant>,
+    /// The worker's instrument and statistics, if accounting is on (as from `enter_poll`).
+    pub(crate) accounting: Option<(*const RuntimeInstrument, *const WorkerStats)>,
 }
 
 /// Operations a task may complete in one poll before I/O resources make it yield.
@@ -43,6 +58,9 @@ struct Hot {
     wake_source: Cell<Option<WakeSource>>,
     driving: Cell<bool>,
     worker: Cell<*const WorkerContext>,
+    /// The worker's instrument and its own statistics, when spin accounting is on; null
+    /// otherwise. Set and cleared with `worker`, so the poll path reaches both in one access.
+    accounting: Cell<(*const RuntimeInstrument, *const WorkerStats)>,
 }
 
 impl Hot {
@@ -57,10 +75,12 @@ impl Hot {
                 on_runtime_thread: Cell::new(false),
                 budget: Cell::new(BUDGET),
                 budget_yield: Cell::new(false),
+                timed_since: Cell::new(None),
             },
             wake_source: Cell::new(None),
             driving: Cell::new(false),
             worker: Cell::new(std::ptr::null()),
+            accounting: Cell::new((std::ptr::null(), std::ptr::null())),
         }
     }
 }
@@ -90,13 +110,15 @@ pub(crate) fn with_poll<R>(f: impl FnOnce(Option<&PollCx>) -> R) -> R {
     CONTEXT.with(|c| f(Some(&c.poll)))
 }
 
-/// Starts the accounting of a poll of `task` on this thread: publishes it as the current
-/// poll and returns the worker's instrument and index (one thread-local access for both).
+/// Starts a poll of `task` on this thread: publishes it as the current poll and returns
+/// the worker's instrument and statistics if accounting is on (one thread-local access).
+/// Both pointers are valid until the worker guard of this thread drops, which outlives
+/// every poll the worker runs.
 #[inline]
 pub(crate) fn enter_poll(
     task: &Header,
     chain_eligible: bool,
-) -> Option<(*const RuntimeInstrument, usize)> {
+) -> Option<(*const RuntimeInstrument, *const WorkerStats)> {
     CONTEXT.with(|c| {
         let p = &c.poll;
         p.task.set(task);
@@ -105,21 +127,35 @@ pub(crate) fn enter_poll(
         p.self_woke.set(false);
         p.deferred.set(false);
         p.budget.set(BUDGET);
-        // The worker pointer is set by `enter_worker` to a context on the worker thread's
-        // stack and cleared before that frame returns; only this thread reads it.
-        // SAFETY: non-null only while that context is alive on this very thread.
-        unsafe { c.worker.get().as_ref() }
-            .map(|w| (w.instrument() as *const RuntimeInstrument, w.index))
+        let acct = c.accounting.get();
+        (!acct.0.is_null()).then_some(acct)
     })
 }
 
-/// Ends the poll; returns (progress hinted, self-woke, self-wake deferred).
+/// Times the poll in progress on this thread (see `PollEnd::timed_since`).
+#[cold]
+pub(crate) fn time_poll() {
+    CONTEXT.with(|c| c.poll.timed_since.set(Some(Instant::now())));
+}
+
+/// Ends the poll in progress on this thread.
 #[inline]
-pub(crate) fn leave_poll() -> (bool, bool, bool) {
+pub(crate) fn leave_poll() -> PollEnd {
     CONTEXT.with(|c| {
         let p = &c.poll;
         p.task.set(std::ptr::null());
-        (p.progress.get(), p.self_woke.get(), p.deferred.get())
+        let timed_since = p.timed_since.get();
+        if timed_since.is_some() {
+            p.timed_since.set(None);
+        }
+        let acct = c.accounting.get();
+        PollEnd {
+            hinted: p.progress.get(),
+            self_woke: p.self_woke.get(),
+            deferred: p.deferred.get(),
+            timed_since,
+            accounting: (!acct.0.is_null()).then_some(acct),
+        }
     })
 }
 
@@ -152,8 +188,18 @@ pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
 
 /// Marks this thread as the worker `cx` until the guard drops.
 pub(crate) fn enter_worker(cx: &WorkerContext, handle: Handle) -> WorkerGuard {
+    let inst = cx.instrument();
+    let accounting = if inst.config.enabled {
+        (
+            inst as *const RuntimeInstrument,
+            &inst.workers[cx.index] as *const WorkerStats,
+        )
+    } else {
+        (std::ptr::null(), std::ptr::null())
+    };
     CONTEXT.with(|c| {
         c.worker.set(cx);
+        c.accounting.set(accounting);
         c.poll.on_runtime_thread.set(true);
     });
     WorkerGuard {
@@ -167,7 +213,10 @@ pub(crate) struct WorkerGuard {
 
 impl Drop for WorkerGuard {
     fn drop(&mut self) {
-        CONTEXT.with(|c| c.worker.set(std::ptr::null()));
+        CONTEXT.with(|c| {
+            c.worker.set(std::ptr::null());
+            c.accounting.set((std::ptr::null(), std::ptr::null()));
+        });
     }
 }
 

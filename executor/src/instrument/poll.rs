@@ -16,18 +16,21 @@
 //! - **futile**: returned `Pending`, no progress, and every wake that led to the poll was
 //!   internal (the task's own waker, a futile wake chain, or a demotion backoff).
 use super::stats::{flag, RATIO_ONE};
-use super::RuntimeInstrument;
+use super::{RuntimeInstrument, WorkerStats};
 use crate::context;
 use crate::task::state::WakeSources;
 use crate::task::{Header, WakeSource};
-use std::time::Instant;
 
 /// The report slot of each `WakeSource` (by discriminant): self (incl. backoff and budget),
 /// io, timer, task (incl. chain), foreign.
 const WAKE_SLOT: [usize; 8] = [0, 1, 2, 3, 3, 4, 0, 0];
 
 /// One poll in this many is timed for the runtime-wide poll histogram.
-pub(crate) const SAMPLE_EVERY: u64 = 64;
+pub(crate) const SAMPLE_EVERY: u64 = 256;
+
+/// An unflagged task's futile polls go through the detector one in this many (a power of
+/// two, so the test is a mask).
+const DETECT_EVERY: u64 = 16;
 
 /// What the scheduler must do with a task after a `Pending` poll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,135 +110,167 @@ pub(crate) fn progress() {
     });
 }
 
+/// One poll's accounting, from `begin` to `end`. Deliberately small: it lives across the
+/// call into the future, so every field is a register saved or a stack slot written; the
+/// rest (the instrument, the worker's statistics, the sample timer) is re-read from the
+/// thread-local context when the poll ends.
 pub(crate) struct PollGuard<'a> {
     header: &'a Header,
     sources: WakeSources,
-    inst: Option<&'a RuntimeInstrument>,
-    worker: usize,
+    /// The coarse clock when the poll began (0 when accounting is off).
     start_tick: u64,
-    timer: Option<Instant>,
+}
+
+/// The worker's side of the accounting, for the poll that is ending.
+struct Accounting<'a> {
+    inst: &'a RuntimeInstrument,
+    worker: &'a WorkerStats,
+    start_tick: u64,
 }
 
 impl<'a> PollGuard<'a> {
     /// Starts the accounting of one poll of `header`, woken by `sources` (empty for the
     /// first poll after spawn).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn begin(header: &'a Header, sources: WakeSources) -> PollGuard<'a> {
         let chain_eligible = sources.is_empty() || sources.only_internal();
-        let (inst, worker) = match context::enter_poll(header, chain_eligible) {
-            // The pointer is into the runtime's shared state, which this thread's worker
-            // context keeps alive for as long as the worker loop runs: longer than this poll.
-            // SAFETY: the instrument outlives this poll (see above).
-            Some((inst, worker)) => (Some(unsafe { &*inst }), worker),
-            None => (None, 0),
-        };
-        // Accounting off (`Builder::spin_detection(false)`): only the scheduling-relevant
-        // part of the poll context (self-wakes) is kept.
-        let inst = inst.filter(|i| i.config.enabled);
         let stats = &header.stats;
         let mut start_tick = 0;
-        let mut timer = None;
-        if let Some(inst) = inst {
+        let acct = context::enter_poll(header, chain_eligible);
+        if let Some((inst, worker)) = acct {
+            // The worker guard of this thread keeps the runtime's shared state (and so the
+            // instrument and its worker statistics) alive for longer than this poll.
+            // SAFETY: valid for the poll (see above); `enter_poll` returns no null pointers.
+            let (inst, worker) = unsafe { (&*inst, &*worker) };
             start_tick = inst.clock.now_ms();
-            let w = &inst.workers[worker];
-            w.poll_task_id.set(header.id.as_u64());
-            w.poll_started.set(start_tick);
-            let n = w.polls.get();
-            w.polls.set(n + 1);
-            if stats.has(flag::FLAGGED) || n % SAMPLE_EVERY == 0 {
-                timer = Some(Instant::now());
-            }
-            if sources.any_real() && stats.has(flag::DEMOTED) {
-                // Restored: a real event arrived, so its self-wakes are honoured again.
-                stats.set_flag(flag::DEMOTED, false);
-                stats.backoff_us.set(0);
+            worker.poll_task_id.set(header.id.as_u64());
+            worker.poll_started.set(start_tick);
+            let n = worker.polls.get();
+            worker.polls.set(n + 1);
+            let flags = stats.flags.get();
+            if flags & (flag::FLAGGED | flag::DEMOTED) != 0 || n.is_multiple_of(SAMPLE_EVERY) {
+                begin_rare(stats, sources, flags, n);
             }
         }
         // Count each source that woke the task (usually exactly one bit is set).
         let mut bits = sources.bits();
         while bits != 0 {
-            let source = bits.trailing_zeros();
+            let slot = WAKE_SLOT[bits.trailing_zeros() as usize];
             bits &= bits - 1;
-            let slot = WAKE_SLOT[source as usize];
             stats.wakes[slot].incr();
-            if let Some(inst) = inst {
-                inst.workers[worker].wakes[slot].incr();
+            if let Some((_, worker)) = acct {
+                // SAFETY: as above.
+                unsafe { &*worker }.wakes[slot].incr();
             }
         }
         PollGuard {
             header,
             sources,
-            inst,
-            worker,
             start_tick,
-            timer,
         }
     }
 
     /// Ends the accounting. `ready`: the future is done (completed or panicked);
     /// `completed`: it returned `Ready`.
-    #[inline]
+    ///
+    /// The common cases stay inline and branch-light: a healthy poll reads its task's
+    /// streak, ratio and flags and writes nothing more; a futile poll updates its counters
+    /// and tests a mask. Everything rarer (a tick edge, a detector run, a flagged task,
+    /// the end of a futile run, completion) is out of line.
+    #[inline(always)]
     pub(crate) fn end(self, ready: bool, completed: bool) -> PollOutcome {
-        let (hinted, self_woke, deferred) = context::leave_poll();
+        let left = context::leave_poll();
+        let (self_woke, deferred) = (left.self_woke, left.deferred);
         let stats = &self.header.stats;
         stats.polls.incr();
-        let Some(inst) = self.inst else {
+        let Some((inst, worker)) = left.accounting else {
             if ready {
                 stats.ready_polls.incr();
             }
             return outcome(stats, ready, self_woke, deferred);
         };
-        let w = &inst.workers[self.worker];
-        w.poll_task_id.set(0);
+        // SAFETY: as in `begin`: this thread's worker guard outlives the poll.
+        let (inst, worker) = unsafe { (&*inst, &*worker) };
+        let acct = Accounting {
+            inst,
+            worker,
+            start_tick: self.start_tick,
+        };
+        worker.poll_task_id.set(0);
         let now = inst.clock.now_ms();
-        if now.saturating_sub(self.start_tick) >= inst.stall_threshold_ms {
-            inst.stall_finished(self.worker, self.header, self.start_tick, now);
+        let mut progress = ready || left.hinted || self.sources.contains(WakeSource::Timer);
+        if now != acct.start_tick {
+            progress |= self.crossed_tick(&acct, now, progress);
         }
-        if let Some(t0) = self.timer {
-            inst.record_poll_time(self.worker, self.header, t0.elapsed());
+        if let Some(t0) = left.timed_since {
+            inst.record_poll_time(worker.index, self.header, t0.elapsed());
         }
-        let progress = ready
-            || hinted
-            || self.sources.contains(WakeSource::Timer)
-            || self.spanned_work(inst, now);
         let futile = !progress && self.sources.only_internal();
-        if ready {
-            stats.ready_polls.incr();
-        }
-        if progress {
-            stats.progress_polls.incr();
-        }
-        // The decaying futile ratio; a healthy task's stays 0 and is not rewritten.
-        let ratio = stats.futile_ratio.get();
-        if futile || ratio != 0 {
-            stats
-                .futile_ratio
-                .set(ratio - ratio / 16 + if futile { RATIO_ONE / 16 } else { 0 });
-        }
         if futile {
-            stats.futile_polls.incr();
-            w.futile_polls.incr();
-            let streak = stats.futile_streak.get() + 1;
-            stats.futile_streak.set(streak);
+            let futile_polls = stats.futile_polls.get() + 1;
+            stats.futile_polls.set(futile_polls);
+            worker.futile_polls.incr();
+            stats.futile_streak.set(stats.futile_streak.get() + 1);
+            let ratio = stats.futile_ratio.get();
+            stats.futile_ratio.set(ratio - ratio / 16 + RATIO_ONE / 16);
+            // Suspicion needs a streak or a ratio sustained for `min_spin` (100 ms), so the
+            // detector looks at an unflagged task every `DETECT_EVERY` futile polls: it
+            // learns of a spin at most that many polls late, and the common futile poll
+            // (a yield) pays one test instead of the thresholds.
+            if stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0
+                || futile_polls.is_multiple_of(DETECT_EVERY)
+            {
+                self.detect(inst, now, false, self_woke || deferred, true);
+            }
+        } else {
+            if progress {
+                stats.progress_polls.incr();
+            }
+            if stats.futile_streak.get() != 0
+                || stats.futile_ratio.get() != 0
+                || stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0
+            {
+                self.settle(inst, now, progress, self_woke || deferred);
+            }
+        }
+        if ready {
+            finish_poll(stats, completed);
+        }
+        outcome(stats, ready, self_woke, deferred)
+    }
+
+    /// The poll spanned a tick of the coarse clock: records a stall if it ran past the
+    /// threshold, and says whether the span counts as work (see `spanned_work`).
+    #[cold]
+    fn crossed_tick(&self, acct: &Accounting<'_>, now: u64, progress: bool) -> bool {
+        if now.saturating_sub(acct.start_tick) >= acct.inst.stall_threshold_ms {
+            acct.inst
+                .stall_finished(acct.worker.index, self.header, acct.start_tick, now);
+        }
+        !progress && self.spanned_work(acct.inst)
+    }
+
+    /// A poll that was not futile, of a task with a futile past or a flag: ends the futile
+    /// run, decays the ratio, and lets the detector unflag or restore it.
+    #[cold]
+    fn settle(&self, inst: &RuntimeInstrument, now: u64, progress: bool, self_woke: bool) {
+        let stats = &self.header.stats;
+        let streak = stats.futile_streak.get();
+        if streak != 0 {
             if streak > stats.max_futile_streak.get() {
                 stats.max_futile_streak.set(streak);
             }
-        } else if stats.futile_streak.get() != 0 {
             stats.futile_streak.set(0);
         }
-        // Most polls are healthy: not futile, not flagged, not suspect; nothing to decide.
-        if futile
-            || stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0
+        // Rounded up, so the ratio of a task that stopped spinning reaches 0 (and the
+        // healthy path stops coming here).
+        let ratio = stats.futile_ratio.get();
+        stats.futile_ratio.set(ratio - ratio.div_ceil(16));
+        if stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0
             || stats.suspect_since.get() != 0
         {
-            self.detect(inst, now, progress, self_woke || deferred, futile);
+            self.detect(inst, now, progress, self_woke, false);
         }
-        if completed && stats.has(flag::FLAGGED) {
-            // It got what it was waiting for: a spinner that finishes has recovered.
-            stats.set_flag(flag::FLAGGED, false);
-            stats.set_flag(flag::RECOVERED, true);
-        }
-        outcome(stats, ready, self_woke, deferred)
     }
 
     /// Did this poll do real work by the clock? A poll that spans a tick ran up to a
@@ -244,10 +279,7 @@ impl<'a> PollGuard<'a> {
     /// work only if the task ran few polls (at most the streak threshold) since its previous
     /// span: a task yielding after every 100 µs of work spans a tick every ~10 polls; a
     /// spinner runs thousands of polls between spans.
-    fn spanned_work(&self, inst: &RuntimeInstrument, now: u64) -> bool {
-        if now == self.start_tick {
-            return false;
-        }
+    fn spanned_work(&self, inst: &RuntimeInstrument) -> bool {
         let stats = &self.header.stats;
         let polls = stats.polls.get();
         let since = polls - stats.last_span_poll.get();
@@ -256,6 +288,7 @@ impl<'a> PollGuard<'a> {
     }
 
     /// Flagging (hysteretic), demotion and restoration.
+    #[cold]
     fn detect(
         &self,
         inst: &RuntimeInstrument,
@@ -313,6 +346,7 @@ impl<'a> PollGuard<'a> {
 
 /// What the scheduler does after the poll. A withheld (deferred) self-wake is never dropped:
 /// it waits out the backoff if the task is still demoted, or is delivered now.
+#[inline(always)]
 fn outcome(stats: &super::TaskStats, ready: bool, self_woke: bool, deferred: bool) -> PollOutcome {
     if ready {
         PollOutcome::Normal
@@ -326,6 +360,30 @@ fn outcome(stats: &super::TaskStats, ready: bool, self_woke: bool, deferred: boo
         PollOutcome::SelfWoken
     } else {
         PollOutcome::Normal
+    }
+}
+
+/// The start of a poll of a flagged or demoted task, or of a sampled one: times it, and
+/// restores a demoted task that a real event woke (its self-wakes are honoured again).
+#[cold]
+fn begin_rare(stats: &super::TaskStats, sources: WakeSources, flags: u64, n: u64) {
+    if flags & flag::FLAGGED != 0 || n.is_multiple_of(SAMPLE_EVERY) {
+        context::time_poll();
+    }
+    if flags & flag::DEMOTED != 0 && sources.any_real() {
+        stats.set_flag(flag::DEMOTED, false);
+        stats.backoff_us.set(0);
+    }
+}
+
+/// The future is done (`completed`: it returned `Ready`; otherwise it panicked).
+#[cold]
+fn finish_poll(stats: &super::TaskStats, completed: bool) {
+    stats.ready_polls.incr();
+    if completed && stats.has(flag::FLAGGED) {
+        // It got what it was waiting for: a spinner that finishes has recovered.
+        stats.set_flag(flag::FLAGGED, false);
+        stats.set_flag(flag::RECOVERED, true);
     }
 }
 

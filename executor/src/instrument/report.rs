@@ -296,7 +296,8 @@ fn task_report(task: &Task, runtime_start_epoch_ms: u64) -> TaskReport {
         ready_polls: s.ready_polls.get(),
         progress_polls: s.progress_polls.get(),
         futile_polls: s.futile_polls.get(),
-        max_futile_streak: s.max_futile_streak.get(),
+        // The maximum is folded in when a futile run ends; a run still going counts too.
+        max_futile_streak: s.max_futile_streak.get().max(s.futile_streak.get()),
         wakes,
         wake_to_work: total_wakes as f64 / s.progress_polls.get().max(1) as f64,
         first_flagged_ms: info.map(|i| runtime_start_epoch_ms + i.first_flagged_ms),

@@ -19,15 +19,17 @@ pub(crate) struct TaskMeta {
     pub(crate) spawned_at: &'static Location<'static>,
 }
 
-/// The type-erased part of a task, first in the cell.
+/// The type-erased part of a task, first in the cell. Ordered for the poll path: the state
+/// word, the vtable and the id, then the statistics a poll writes (hot fields first, see
+/// `TaskStats`); the spawn metadata, read only by reports, last.
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
     pub(crate) vtable: &'static Vtable,
     pub(crate) id: TaskId,
-    pub(crate) meta: TaskMeta,
     /// Spin accounting. Written only by the thread polling the task (rule 1 of `task/mod.rs`).
     pub(crate) stats: TaskStats,
+    pub(crate) meta: TaskMeta,
 }
 
 /// What the stage slot holds: the future until it finishes, then its result until the
@@ -62,8 +64,8 @@ impl<F: Future, S: Schedule> Cell<F, S> {
                 state: State::new(),
                 vtable: super::raw::vtable::<F, S>(),
                 id,
-                meta,
                 stats: TaskStats::new(),
+                meta,
             },
             core: Core {
                 scheduler,
