@@ -16,6 +16,7 @@ mod log_throttle;
 pub(crate) mod metrics;
 pub(crate) mod shutdown;
 mod spin_file;
+mod spinner;
 
 use crate::cli::duration::{human, parse_duration};
 use crate::cli::race::{race, Either};
@@ -78,6 +79,10 @@ pub(crate) struct ProxyArgs {
     /// On SIGINT/SIGTERM, how long open connections may take to finish.
     #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
     grace: Duration,
+    /// Spawn one task that wakes itself forever (a containment drill for benchmarks and
+    /// operators). It shows in the spin report as `injected spinner`.
+    #[arg(long)]
+    inject_spinner: bool,
 }
 
 fn positive_duration(s: &str) -> Result<Duration, String> {
@@ -287,6 +292,13 @@ pub(crate) fn run(args: ProxyArgs) -> Result<(), Box<dyn std::error::Error>> {
             wakeful::task::Builder::new()
                 .name("spin report file")
                 .spawn(spin_file::keep_writing(path, wakeful::runtime::Handle::current()))?;
+        }
+        if args.inject_spinner {
+            spinner::spawn()?;
+            warn!(
+                "--inject-spinner: task `{}` wakes itself forever; expect it flagged and demoted",
+                spinner::NAME
+            );
         }
         proxy.serve(shutdown, args.grace).await;
         Ok::<_, Box<dyn std::error::Error>>(())
