@@ -178,6 +178,51 @@ fn spinner_that_recovers_finishes_as_recovered() {
     assert_eq!(t.ready_polls, 1);
 }
 
+/// Spins, but reports progress on one poll in 50: 98% of its polls are futile, and no
+/// futile streak ever reaches the default threshold of 64.
+struct MostlySpinning {
+    polls: u64,
+}
+
+impl Future for MostlySpinning {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.polls += 1;
+        if self.polls.is_multiple_of(50) {
+            wakeful::task::progress();
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Hysteresis: a task that spins 98% of the time is caught by its futile ratio (its
+/// streaks stay below the threshold), and its lucky progress polls neither clear the
+/// suspicion nor unflag it.
+#[test]
+fn mostly_futile_spinner_is_flagged_by_its_ratio_and_stays_flagged() {
+    let rt = runtime(2);
+    let handle = rt.spawn(MostlySpinning { polls: 0 });
+    let id = handle.id().as_u64();
+    let t = wait_for_task(&rt, id, "flagged and demoted", |t| {
+        t.flagged && t.times_demoted >= 1
+    });
+    assert!(t.max_futile_streak < 64, "flagged by a streak: {t:?}");
+    assert!(t.futile_ratio >= 0.9, "{t:?}");
+    // Many progress polls later it is still flagged: one lucky poll in 50 is not recovery.
+    let progress = t.progress_polls;
+    let t = wait_for_task(&rt, id, "ten more progress polls", |t| {
+        t.progress_polls >= progress + 10
+    });
+    assert!(
+        t.flagged,
+        "a lucky progress poll unflagged a 98% spinner: {t:?}"
+    );
+    assert_ne!(t.state, TaskState::Recovered, "{t:?}");
+    handle.abort();
+    assert!(rt.block_on(handle).unwrap_err().is_cancelled());
+}
+
 /// Spins, but keeps a clone of its waker where a "real" event source can reach it.
 struct SpinWithRealSource {
     slot: Arc<Mutex<Option<Waker>>>,

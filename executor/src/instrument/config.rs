@@ -12,8 +12,8 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SpinConfig {
-    /// Account and detect at all. When false, tasks keep only their poll count: no wake
-    /// sources, no futile-poll accounting, no flagging or demotion, no stall watchdog (the
+    /// Account and detect at all. When false, tasks keep only their poll and wake counts:
+    /// no futile-poll accounting, no flagging or demotion, no stall watchdog (the
     /// "off" side of the overhead benchmark).
     pub enabled: bool,
     /// Consecutive futile polls that make a task suspect. Default 64.

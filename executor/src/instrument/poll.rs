@@ -210,24 +210,19 @@ impl<'a> PollGuard<'a> {
             let futile_polls = stats.futile_polls.get() + 1;
             stats.futile_polls.set(futile_polls);
             worker.futile_polls.incr();
-            stats.futile_streak.set(stats.futile_streak.get() + 1);
-            let ratio = stats.futile_ratio.get();
-            stats.futile_ratio.set(ratio - ratio / 16 + RATIO_ONE / 16);
-            // Suspicion needs a streak or a ratio sustained for `min_spin` (100 ms), so the
-            // detector looks at an unflagged task every `DETECT_EVERY` futile polls: it
-            // learns of a spin at most that many polls late, and the common futile poll
-            // (a yield) pays one test instead of the thresholds.
-            if stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0
-                || futile_polls.is_multiple_of(DETECT_EVERY)
-            {
-                self.detect(inst, now, false, self_woke || deferred, true);
+            stats.futile_streak.incr();
+            // Suspicion must last `min_spin` (100 ms) before anything is decided, so the
+            // detector looks at an unflagged task once per window of `DETECT_EVERY` futile
+            // polls: the common futile poll (a yield) pays one test, not the thresholds.
+            let window_end = futile_polls.is_multiple_of(DETECT_EVERY);
+            if window_end || stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0 {
+                self.detect(inst, now, false, self_woke || deferred, true, window_end);
             }
         } else {
             if progress {
                 stats.progress_polls.incr();
             }
             if stats.futile_streak.get() != 0
-                || stats.futile_ratio.get() != 0
                 || stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0
             {
                 self.settle(inst, now, progress, self_woke || deferred);
@@ -250,8 +245,8 @@ impl<'a> PollGuard<'a> {
         !progress && self.spanned_work(acct.inst)
     }
 
-    /// A poll that was not futile, of a task with a futile past or a flag: ends the futile
-    /// run, decays the ratio, and lets the detector unflag or restore it.
+    /// A poll that was not futile, of a task with a futile run behind it or a flag: ends
+    /// the run, and lets the detector unflag, restore or clear the suspicion of the task.
     #[cold]
     fn settle(&self, inst: &RuntimeInstrument, now: u64, progress: bool, self_woke: bool) {
         let stats = &self.header.stats;
@@ -262,14 +257,14 @@ impl<'a> PollGuard<'a> {
             }
             stats.futile_streak.set(0);
         }
-        // Rounded up, so the ratio of a task that stopped spinning reaches 0 (and the
-        // healthy path stops coming here).
-        let ratio = stats.futile_ratio.get();
-        stats.futile_ratio.set(ratio - ratio.div_ceil(16));
-        if stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0
-            || stats.suspect_since.get() != 0
-        {
-            self.detect(inst, now, progress, self_woke, false);
+        if stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0 {
+            // A flagged task's ratio also decays poll by poll (rounded up, so it reaches 0):
+            // once most of its recent polls are not futile, it recovers.
+            let ratio = stats.futile_ratio.get();
+            stats.futile_ratio.set(ratio - ratio.div_ceil(16));
+            self.detect(inst, now, progress, self_woke, false, false);
+        } else if stats.suspect_since.get() != 0 {
+            self.detect(inst, now, progress, self_woke, false, false);
         }
     }
 
@@ -287,7 +282,14 @@ impl<'a> PollGuard<'a> {
         since <= inst.config.futile_streak_threshold
     }
 
-    /// Flagging (hysteretic), demotion and restoration.
+    /// Suspicion, flagging (hysteretic), demotion and restoration.
+    ///
+    /// `window_end`: this futile poll closes a window of `DETECT_EVERY` futile polls; the
+    /// futile ratio takes in the window's share of futile polls (an exponential average over
+    /// windows, halving the weight of the past at each). Between windows the ratio of an
+    /// unflagged task stands still: a task that spins 98% of the time keeps a ratio near
+    /// 0.98 through its occasional progress poll, so that poll neither clears its suspicion
+    /// nor unflags it.
     #[cold]
     fn detect(
         &self,
@@ -296,24 +298,33 @@ impl<'a> PollGuard<'a> {
         progress: bool,
         self_woke: bool,
         futile: bool,
+        window_end: bool,
     ) {
         let stats = &self.header.stats;
         let cfg = &inst.config;
+        if window_end {
+            let polls = stats.polls.get();
+            let window = polls.saturating_sub(stats.window_start_poll.get()).max(1);
+            stats.window_start_poll.set(polls);
+            let share = (DETECT_EVERY * RATIO_ONE / window).min(RATIO_ONE);
+            stats
+                .futile_ratio
+                .set((stats.futile_ratio.get() + share) / 2);
+        }
         let streak = stats.futile_streak.get();
         let ratio = stats.futile_ratio.get();
         let suspect = streak >= cfg.futile_streak_threshold
             || (ratio >= inst.ratio_threshold_fixed
                 && stats.polls.get() >= 2 * cfg.futile_streak_threshold);
-        if !suspect && stats.suspect_since.get() == 0 && stats.flags.get() == 0 {
-            // A futile run that has not yet reached suspicion: nothing to decide.
-            return;
-        }
         if suspect {
             if stats.suspect_since.get() == 0 {
                 stats.suspect_since.set(now.max(1));
             }
-        } else if streak == 0 {
+        } else {
             stats.suspect_since.set(0);
+            if stats.flags.get() == 0 {
+                return;
+            }
         }
         let flagged = stats.has(flag::FLAGGED);
         if !flagged && suspect && now.saturating_sub(stats.suspect_since.get()) >= inst.min_spin_ms

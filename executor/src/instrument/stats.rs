@@ -53,7 +53,7 @@ pub(crate) mod flag {
 /// One fixed-point unit of the futile ratio (1.0).
 pub(crate) const RATIO_ONE: u64 = 1 << 16;
 
-/// The fields every poll touches come first and fill 80 bytes, so with the header's state,
+/// The fields every poll touches come first and fill 72 bytes, so with the header's state,
 /// vtable and id before them a poll touches two cache lines of the task, not four: a
 /// runtime cycling through hundreds of yielding tasks keeps them in L1. `repr(C)` keeps
 /// that order.
@@ -63,8 +63,6 @@ pub(crate) struct TaskStats {
     pub(crate) polls: Counter,
     pub(crate) futile_polls: Counter,
     pub(crate) futile_streak: Counter,
-    /// Exponentially decaying futile/total ratio, in units of [`RATIO_ONE`].
-    pub(crate) futile_ratio: Counter,
     pub(crate) flags: Counter,
     /// Wakes by source: self, io, timer, task (incl. chain), foreign.
     pub(crate) wakes: [Counter; 5],
@@ -73,6 +71,12 @@ pub(crate) struct TaskStats {
     pub(crate) progress_polls: Counter,
     /// The longest futile run that has ended; the current run is `futile_streak`.
     pub(crate) max_futile_streak: Counter,
+    /// Exponentially decaying futile/total ratio, in units of [`RATIO_ONE`]: updated at the
+    /// end of each window of futile polls (and poll by poll while flagged); see
+    /// `PollGuard::detect`.
+    pub(crate) futile_ratio: Counter,
+    /// The value of `polls` when the current window of futile polls began.
+    pub(crate) window_start_poll: Counter,
     /// The value of `polls` at the last poll that spanned a clock tick.
     pub(crate) last_span_poll: Counter,
     /// Clock tick (ms) at which the current run of suspicious polls began; 0 = not suspect.
