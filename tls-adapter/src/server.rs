@@ -2,11 +2,7 @@
 //!
 //! A [`TlsStream`] exists only after a completed handshake. It follows the close contract
 //! of the crate docs; its reads, writes and closes are those of the `common` state machine.
-use std::future::Future;
-use std::io::{self, IoSlice};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 use rustls::{ServerConfig, ServerConnection};
@@ -81,81 +77,16 @@ impl TlsAcceptor {
 #[derive(Debug)]
 pub struct Accept<IO>(pub(crate) MidHandshake<IO, ServerConnection>);
 
-impl<IO> Future for Accept<IO>
-where
-    IO: AsyncRead + AsyncWrite + Unpin,
-{
-    type Output = io::Result<TlsStream<IO>>;
+crate::common::stream::tls_stream! {
+    /// A server-side TLS stream over the transport `IO`, after the handshake.
+    ///
+    /// `AsyncRead`/`AsyncWrite` (futures-io; tokio's too under the `tokio-io` feature). Reads
+    /// follow the close contract of the crate docs; `poll_close` sends close_notify, then shuts
+    /// the transport's write side. Written bytes may wait in rustls until `poll_flush` or
+    /// `poll_close`.
+    pub struct TlsStream<IO> over ServerConnection, made by Accept;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0)
-            .poll(cx)
-            .map_ok(|core| TlsStream { core })
-    }
-}
-
-/// A server-side TLS stream over the transport `IO`, after the handshake.
-///
-/// `AsyncRead`/`AsyncWrite` (futures-io; tokio's too under the `tokio-io` feature). Reads
-/// follow the close contract of the crate docs; `poll_close` sends close_notify, then shuts
-/// the transport's write side. Written bytes may wait in rustls until `poll_flush` or
-/// `poll_close`.
-#[derive(Debug)]
-pub struct TlsStream<IO> {
-    pub(crate) core: Core<IO, ServerConnection>,
-}
-
-impl<IO> TlsStream<IO> {
     /// The transport and the rustls connection (SNI: `server_name()`, ALPN:
     /// `alpn_protocol()`, `negotiated_cipher_suite()`, `protocol_version()`...).
-    pub fn get_ref(&self) -> (&IO, &ServerConnection) {
-        (&self.core.io, &self.core.conn)
-    }
-
-    /// Mutable access to both. Reading or writing the transport directly corrupts the
-    /// TLS stream.
-    pub fn get_mut(&mut self) -> (&mut IO, &mut ServerConnection) {
-        (&mut self.core.io, &mut self.core.conn)
-    }
-
-    /// Takes the transport and the connection apart.
-    pub fn into_inner(self) -> (IO, ServerConnection) {
-        (self.core.io, self.core.conn)
-    }
-}
-
-impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_read(cx, buf)
-    }
-}
-
-impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.core.poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.core.poll_close(cx)
-    }
+    fn get_ref;
 }

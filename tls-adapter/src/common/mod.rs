@@ -46,6 +46,7 @@
 //! wakes each for its own direction.
 pub(crate) mod adapter;
 pub(crate) mod handshake;
+pub(crate) mod stream;
 
 use std::io::{self, IoSlice, Read, Write};
 use std::ops::{Deref, DerefMut};
