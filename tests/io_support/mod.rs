@@ -1,9 +1,12 @@
 //! Helpers shared by the `io_*` integration tests.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
-use std::sync::mpsc;
+#[path = "../support/watchdog.rs"]
+mod watchdog;
+#[allow(unused_imports, reason = "each test binary uses a different subset")]
+pub use watchdog::{watchdog, Watchdog};
+
 use std::sync::LazyLock;
-use std::time::Duration;
 use wakeful::runtime::{Builder, Runtime};
 
 /// A runtime with `workers` worker threads.
@@ -20,29 +23,6 @@ pub fn fd_count() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .expect("/proc/self/fd")
         .count()
-}
-
-/// Aborts the whole test process if not dropped within `secs`: a hang guard that works
-/// even when the runtime under test is stuck. Never a timing assertion: the limits are
-/// many times what the tests need.
-#[must_use = "the guard is disarmed when dropped"]
-pub struct Watchdog(Option<mpsc::Sender<()>>);
-
-pub fn watchdog(what: &'static str, secs: u64) -> Watchdog {
-    let (tx, rx) = mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(Duration::from_secs(secs)) {
-            eprintln!("hang guard: `{what}` did not finish within {secs} s; aborting");
-            std::process::abort();
-        }
-    });
-    Watchdog(Some(tx))
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        drop(self.0.take());
-    }
 }
 
 /// Period of the test pattern: a prime, so chunk boundaries never line up with it.

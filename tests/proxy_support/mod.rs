@@ -12,9 +12,13 @@ pub mod http;
 mod prometheus;
 mod tls;
 pub mod upstream;
+#[path = "../support/watchdog.rs"]
+mod watchdog;
 
 pub use prometheus::{parse_metrics, Metrics};
 pub use tls::*;
+#[allow(unused_imports, reason = "each test binary uses a different subset")]
+pub use watchdog::{watchdog, Watchdog};
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -48,27 +52,6 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Aborts the process if not dropped within `secs`: a hang guard, never a timing check.
-#[must_use = "the guard is disarmed when dropped"]
-pub struct Watchdog(Option<mpsc::Sender<()>>);
-
-pub fn watchdog(what: &'static str, secs: u64) -> Watchdog {
-    let (tx, rx) = mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(Duration::from_secs(secs)) {
-            eprintln!("hang guard: `{what}` did not finish within {secs} s; aborting");
-            std::process::abort();
-        }
-    });
-    Watchdog(Some(tx))
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        drop(self.0.take());
     }
 }
 

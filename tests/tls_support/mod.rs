@@ -3,13 +3,17 @@
 //! counts, a poll-counting future, and a blocking rustls client on a std socket.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+#[path = "../support/watchdog.rs"]
+mod watchdog;
+#[allow(unused_imports, reason = "each test binary uses a different subset")]
+pub use watchdog::{watchdog, Watchdog};
+
 use std::future::Future;
 use std::io::{self, Read, Write};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls::crypto::CryptoProvider;
@@ -130,28 +134,6 @@ static SERIAL: Mutex<()> = Mutex::new(());
 /// Serializes the tests of one binary that count file descriptors.
 pub fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Aborts the process if not dropped within `secs`: a hang guard that works even when the
-/// runtime under test is stuck. Never a timing assertion (the limits are generous).
-#[must_use = "the guard is disarmed when dropped"]
-pub struct Watchdog(Option<mpsc::Sender<()>>);
-
-pub fn watchdog(what: &'static str, secs: u64) -> Watchdog {
-    let (tx, rx) = mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(Duration::from_secs(secs)) {
-            eprintln!("hang guard: `{what}` did not finish within {secs} s; aborting");
-            std::process::abort();
-        }
-    });
-    Watchdog(Some(tx))
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        drop(self.0.take());
-    }
 }
 
 /// Counts the polls of a future, and panics past `cap` of them: a spinning future is
