@@ -13,17 +13,19 @@
 //!
 //! Both runtimes have 2 workers, use `TCP_NODELAY`, and run the same bodies (one macro):
 //! wakeful through the futures-io traits, tokio through its own. Each runtime is built
-//! before its function is measured and dropped right after.
+//! before its function is measured and dropped right after (`support/io_runtimes.rs`).
 //!
 //! ```sh
 //! cargo bench --bench io_tcp                 # everything
 //! cargo bench --bench io_tcp -- tcp_echo_64k # one group
 //! cargo bench --bench io_tcp -- --test       # smoke: each function once
 //! ```
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use std::time::Duration;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-const WORKERS: usize = 2;
+#[path = "support/io_runtimes.rs"]
+mod io_runtimes;
+use io_runtimes::{side_by_side, BenchRuntime, Group};
+
 const CHURN_CONNECTS: usize = 300;
 const CHURN_IN_FLIGHT: usize = 8;
 
@@ -39,7 +41,7 @@ macro_rules! bodies {
             $ext
 
             /// Bytes echoed per iteration: `per_iter` in `chunk`-byte writes and reads.
-            pub fn echo(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, chunk: usize, per_iter: usize) {
+            pub fn echo(group: &mut Group<'_>, chunk: usize, per_iter: usize) {
                 let rt = $rt;
                 let mut halves = Some(rt.block_on(async move {
                     let listener = net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -97,7 +99,7 @@ macro_rules! bodies {
                 drop(rt);
             }
 
-            pub fn churn(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+            pub fn churn(group: &mut Group<'_>) {
                 let rt = $rt;
                 let addr = rt.block_on(async {
                     let listener = net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -114,31 +116,26 @@ macro_rules! bodies {
                 });
                 group.bench_function($label, |b| {
                     b.iter_custom(|iters| {
-                        let task = rt.spawn(async move {
-                            let start = Instant::now();
-                            for _ in 0..iters {
-                                let clients: Vec<_> = (0..CHURN_IN_FLIGHT)
-                                    .map(|c| {
-                                        let n = CHURN_CONNECTS / CHURN_IN_FLIGHT
-                                            + usize::from(c < CHURN_CONNECTS % CHURN_IN_FLIGHT);
-                                        $spawn(async move {
-                                            let mut byte = [0u8; 1];
-                                            for _ in 0..n {
-                                                let mut s =
-                                                    net::TcpStream::connect(addr).await.unwrap();
-                                                s.read_exact(&mut byte).await.unwrap();
-                                                assert_eq!(s.read(&mut byte).await.unwrap(), 0);
-                                            }
-                                        })
+                        rt.time_rounds(iters, move || async move {
+                            let clients: Vec<_> = (0..CHURN_IN_FLIGHT)
+                                .map(|c| {
+                                    let n = CHURN_CONNECTS / CHURN_IN_FLIGHT
+                                        + usize::from(c < CHURN_CONNECTS % CHURN_IN_FLIGHT);
+                                    $spawn(async move {
+                                        let mut byte = [0u8; 1];
+                                        for _ in 0..n {
+                                            let mut s =
+                                                net::TcpStream::connect(addr).await.unwrap();
+                                            s.read_exact(&mut byte).await.unwrap();
+                                            assert_eq!(s.read(&mut byte).await.unwrap(), 0);
+                                        }
                                     })
-                                    .collect();
-                                for c in clients {
-                                    c.await.unwrap();
-                                }
+                                })
+                                .collect();
+                            for c in clients {
+                                c.await.unwrap();
                             }
-                            start.elapsed()
-                        });
-                        rt.block_on(task).unwrap()
+                        })
                     })
                 });
                 drop(rt);
@@ -150,10 +147,7 @@ macro_rules! bodies {
 bodies!(
     on_wakeful,
     "wakeful",
-    ::wakeful::runtime::Builder::new_multi_thread()
-        .worker_threads(WORKERS)
-        .build()
-        .expect("wakeful runtime"),
+    io_runtimes::wakeful_runtime(),
     ::wakeful::spawn,
     ::wakeful::net,
     use futures_util::io::{AsyncReadExt, AsyncWriteExt};
@@ -162,11 +156,7 @@ bodies!(
 bodies!(
     on_tokio,
     "tokio",
-    ::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(WORKERS)
-        .enable_all()
-        .build()
-        .expect("tokio runtime"),
+    io_runtimes::tokio_runtime(),
     ::tokio::spawn,
     ::tokio::net,
     use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -177,11 +167,7 @@ fn tcp_echo(c: &mut Criterion) {
         ("tcp_echo_64k", 64 * 1024, 16 << 20),
         ("tcp_echo_1k", 1024, 2 << 20),
     ] {
-        let mut group = c.benchmark_group(name);
-        group
-            .throughput(Throughput::Bytes(per_iter as u64))
-            .sample_size(20)
-            .measurement_time(Duration::from_secs(5));
+        let mut group = side_by_side(c, name, Throughput::Bytes(per_iter as u64));
         on_wakeful::echo(&mut group, chunk, per_iter);
         on_tokio::echo(&mut group, chunk, per_iter);
         group.finish();
@@ -189,11 +175,11 @@ fn tcp_echo(c: &mut Criterion) {
 }
 
 fn tcp_churn(c: &mut Criterion) {
-    let mut group = c.benchmark_group("tcp_connect_churn");
-    group
-        .throughput(Throughput::Elements(CHURN_CONNECTS as u64))
-        .sample_size(20)
-        .measurement_time(Duration::from_secs(5));
+    let mut group = side_by_side(
+        c,
+        "tcp_connect_churn",
+        Throughput::Elements(CHURN_CONNECTS as u64),
+    );
     on_wakeful::churn(&mut group);
     on_tokio::churn(&mut group);
     group.finish();

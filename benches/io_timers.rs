@@ -7,49 +7,45 @@
 //! - `timers_10k_cancelled`: one task registers 10,000 far-future sleeps (one poll each)
 //!   and drops them: the pure cost of arming and cancelling a timer.
 //!
-//! Both runtimes have 2 workers and run the same bodies (one macro).
+//! Both runtimes have 2 workers and run the same bodies (one macro); each runtime is built
+//! before its function is measured and dropped right after (`support/io_runtimes.rs`).
 //!
 //! ```sh
 //! cargo bench --bench io_timers
 //! cargo bench --bench io_timers -- --test   # smoke: each function once
 //! ```
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::future::{poll_fn, Future};
 use std::task::Poll;
 use std::time::Duration;
 
-const WORKERS: usize = 2;
-const TIMERS: usize = 10_000;
+#[path = "support/io_runtimes.rs"]
+mod io_runtimes;
+use io_runtimes::{side_by_side, BenchRuntime, Group};
 
-type Group<'a> = BenchmarkGroup<'a, criterion::measurement::WallTime>;
+const TIMERS: usize = 10_000;
 
 macro_rules! bodies {
     ($name:ident, $label:literal, $rt:expr, $spawn:path, $sleep:path) => {
         mod $name {
             use super::*;
-            use std::time::Instant;
 
             pub fn sleeps(group: &mut Group<'_>) {
                 let rt = $rt;
                 group.bench_function($label, |b| {
                     b.iter_custom(|iters| {
-                        let task = rt.spawn(async move {
-                            let start = Instant::now();
-                            for _ in 0..iters {
-                                let tasks: Vec<_> = (0..TIMERS)
-                                    .map(|i| {
-                                        $spawn(async move {
-                                            $sleep(Duration::from_millis(1 + (i % 4) as u64)).await;
-                                        })
+                        rt.time_rounds(iters, || async {
+                            let tasks: Vec<_> = (0..TIMERS)
+                                .map(|i| {
+                                    $spawn(async move {
+                                        $sleep(Duration::from_millis(1 + (i % 4) as u64)).await;
                                     })
-                                    .collect();
-                                for t in tasks {
-                                    t.await.unwrap();
-                                }
+                                })
+                                .collect();
+                            for t in tasks {
+                                t.await.unwrap();
                             }
-                            start.elapsed()
-                        });
-                        rt.block_on(task).unwrap()
+                        })
                     })
                 });
                 drop(rt);
@@ -59,28 +55,23 @@ macro_rules! bodies {
                 let rt = $rt;
                 group.bench_function($label, |b| {
                     b.iter_custom(|iters| {
-                        let task = rt.spawn(async move {
-                            let start = Instant::now();
-                            for _ in 0..iters {
-                                let mut sleeps: Vec<_> = (0..TIMERS)
-                                    .map(|i| Box::pin($sleep(Duration::from_secs(60 + i as u64))))
-                                    .collect();
-                                // Poll each once (arming it), in slices that stay within both
-                                // runtimes' cooperative budgets.
-                                for slice in sleeps.chunks_mut(100) {
-                                    poll_fn(|cx| {
-                                        for s in slice.iter_mut() {
-                                            assert!(s.as_mut().poll(cx).is_pending());
-                                        }
-                                        Poll::Ready(())
-                                    })
-                                    .await;
-                                }
-                                drop(sleeps);
+                        rt.time_rounds(iters, || async {
+                            let mut sleeps: Vec<_> = (0..TIMERS)
+                                .map(|i| Box::pin($sleep(Duration::from_secs(60 + i as u64))))
+                                .collect();
+                            // Poll each once (arming it), in slices that stay within both
+                            // runtimes' cooperative budgets.
+                            for slice in sleeps.chunks_mut(100) {
+                                poll_fn(|cx| {
+                                    for s in slice.iter_mut() {
+                                        assert!(s.as_mut().poll(cx).is_pending());
+                                    }
+                                    Poll::Ready(())
+                                })
+                                .await;
                             }
-                            start.elapsed()
-                        });
-                        rt.block_on(task).unwrap()
+                            drop(sleeps);
+                        })
                     })
                 });
                 drop(rt);
@@ -92,10 +83,7 @@ macro_rules! bodies {
 bodies!(
     on_wakeful,
     "wakeful",
-    ::wakeful::runtime::Builder::new_multi_thread()
-        .worker_threads(WORKERS)
-        .build()
-        .expect("wakeful runtime"),
+    io_runtimes::wakeful_runtime(),
     ::wakeful::spawn,
     ::wakeful::time::sleep
 );
@@ -103,30 +91,22 @@ bodies!(
 bodies!(
     on_tokio,
     "tokio",
-    ::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(WORKERS)
-        .enable_all()
-        .build()
-        .expect("tokio runtime"),
+    io_runtimes::tokio_runtime(),
     ::tokio::spawn,
     ::tokio::time::sleep
 );
 
 fn timers(c: &mut Criterion) {
-    let mut group = c.benchmark_group("timers_10k_sleeps");
-    group
-        .throughput(Throughput::Elements(TIMERS as u64))
-        .sample_size(20)
-        .measurement_time(Duration::from_secs(5));
+    let mut group = side_by_side(c, "timers_10k_sleeps", Throughput::Elements(TIMERS as u64));
     on_wakeful::sleeps(&mut group);
     on_tokio::sleeps(&mut group);
     group.finish();
 
-    let mut group = c.benchmark_group("timers_10k_cancelled");
-    group
-        .throughput(Throughput::Elements(TIMERS as u64))
-        .sample_size(20)
-        .measurement_time(Duration::from_secs(5));
+    let mut group = side_by_side(
+        c,
+        "timers_10k_cancelled",
+        Throughput::Elements(TIMERS as u64),
+    );
     on_wakeful::cancelled(&mut group);
     on_tokio::cancelled(&mut group);
     group.finish();
