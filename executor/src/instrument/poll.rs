@@ -174,8 +174,8 @@ impl<'a> PollGuard<'a> {
     /// `completed`: it returned `Ready`.
     ///
     /// The common cases stay inline and branch-light: a healthy poll reads its task's
-    /// streak, ratio and flags and writes nothing more; a futile poll updates its counters
-    /// and tests a mask. Everything rarer (a tick edge, a detector run, a flagged task,
+    /// streak and flags and writes nothing more; a futile poll updates its counters and
+    /// tests a mask. Everything rarer (a tick edge, a detector run, a flagged task,
     /// the end of a futile run, completion) is out of line.
     #[inline(always)]
     pub(crate) fn end(self, ready: bool, completed: bool) -> PollOutcome {
