@@ -17,19 +17,30 @@
 //! Besides criterion's wall-clock numbers, each function prints the process CPU time per
 //! handshake / per MiB over everything it ran (`/proc/self/stat`, 10 ms ticks).
 //!
+//! Both sides run the same bodies (one macro): wakeful through the futures-io traits,
+//! tokio through its own; the runtimes are `support/io_runtimes.rs`'s.
+//!
 //! ```sh
 //! cargo bench --bench tls                  # everything
 //! cargo bench --bench tls -- tls_bulk      # one group
 //! cargo bench --bench tls -- --test        # smoke: each function once
 //! ```
-use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ServerConfig};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const WORKERS: usize = 2;
+#[path = "support/io_runtimes.rs"]
+#[allow(
+    dead_code,
+    reason = "this bench uses the two runtimes and `Group`, not the rest"
+)]
+mod io_runtimes;
+use io_runtimes::Group;
+
+#[path = "proxy/cpu.rs"]
+mod cpu;
 const CHUNK: usize = 64 * 1024;
 const BULK_PER_ITER: usize = 8 << 20;
 
@@ -60,19 +71,9 @@ fn server_name() -> ServerName<'static> {
     ServerName::try_from("localhost").unwrap()
 }
 
-/// User + system CPU time of the whole process.
+/// User + system CPU time of this whole process.
 fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<u64> = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    let ticks = f.iter().sum::<u64>();
-    Duration::from_millis(ticks * 10) // USER_HZ is 100 on Linux
+    cpu::process_cpu(std::process::id()).unwrap_or_default()
 }
 
 /// CPU spent per unit, over every measured iteration of one function.
@@ -117,230 +118,147 @@ impl Drop for CpuMeter {
     }
 }
 
-mod on_wakeful {
-    use super::*;
+/// The bench bodies for one runtime. `$ext` imports the read/write extension traits and
+/// `$close` is the name of their graceful close (`close` in futures-io, `shutdown` in
+/// tokio); the runtime, socket and TLS types have the same method names on both sides.
+macro_rules! bodies {
+    ($name:ident, $label:literal, $rt:expr, $spawn:path, $net:path, $tls:path, $close:ident,
+     $ext:item) => {
+        mod $name {
+            use super::*;
+            use std::time::Instant;
+            use $net::{TcpListener, TcpStream};
+            use $tls::{TlsAcceptor, TlsConnector};
+            $ext
+
+            pub fn handshake(group: &mut Group<'_>) {
+                let (server, client) = configs();
+                let rt = $rt;
+                let acceptor = TlsAcceptor::from(server);
+                let connector = TlsConnector::from(client);
+                let addr = rt.block_on(async {
+                    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    $spawn(async move {
+                        loop {
+                            let Ok((tcp, _)) = listener.accept().await else {
+                                continue;
+                            };
+                            tcp.set_nodelay(true).unwrap();
+                            let acceptor = acceptor.clone();
+                            $spawn(async move {
+                                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                                    let _ = tls.write_all(b"x").await;
+                                    let _ = tls.$close().await;
+                                }
+                            });
+                        }
+                    });
+                    addr
+                });
+                let mut meter = CpuMeter::new(concat!("tls_handshake/", $label), "handshake", 1.0);
+                group.bench_function($label, |b| {
+                    b.iter_custom(|iters| {
+                        let connector = connector.clone();
+                        let cpu = cpu_time();
+                        let task = rt.spawn(async move {
+                            let start = Instant::now();
+                            for _ in 0..iters {
+                                let tcp = TcpStream::connect(addr).await.unwrap();
+                                tcp.set_nodelay(true).unwrap();
+                                let mut tls = connector.connect(server_name(), tcp).await.unwrap();
+                                let mut byte = [0u8; 1];
+                                tls.read_exact(&mut byte).await.unwrap();
+                            }
+                            start.elapsed()
+                        });
+                        let wall = rt.block_on(task).unwrap();
+                        meter.add(cpu_time() - cpu, iters);
+                        wall
+                    })
+                });
+            }
+
+            pub fn bulk(group: &mut Group<'_>) {
+                let (server, client) = configs();
+                let rt = $rt;
+                let acceptor = TlsAcceptor::from(server);
+                let connector = TlsConnector::from(client);
+                let mut stream = Some(rt.block_on(async move {
+                    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    $spawn(async move {
+                        let (tcp, _) = listener.accept().await.unwrap();
+                        tcp.set_nodelay(true).unwrap();
+                        let mut tls = acceptor.accept(tcp).await.unwrap();
+                        let mut buf = vec![0u8; CHUNK];
+                        // Ends when the client goes away (dropped without close_notify).
+                        while let Ok(n @ 1..) = tls.read(&mut buf).await {
+                            if tls.write_all(&buf[..n]).await.is_err()
+                                || tls.flush().await.is_err()
+                            {
+                                break;
+                            }
+                        }
+                    });
+                    let tcp = TcpStream::connect(addr).await.unwrap();
+                    tcp.set_nodelay(true).unwrap();
+                    connector.connect(server_name(), tcp).await.unwrap()
+                }));
+                let mut meter = CpuMeter::new(
+                    concat!("tls_bulk/", $label),
+                    "MiB",
+                    BULK_PER_ITER as f64 / 1048576.0,
+                );
+                group.bench_function($label, |b| {
+                    b.iter_custom(|iters| {
+                        let mut tls = stream.take().unwrap();
+                        let cpu = cpu_time();
+                        let task = rt.spawn(async move {
+                            let out = vec![7u8; CHUNK];
+                            let mut back = vec![0u8; CHUNK];
+                            let start = Instant::now();
+                            for _ in 0..iters {
+                                for _ in 0..BULK_PER_ITER / CHUNK {
+                                    tls.write_all(&out).await.unwrap();
+                                    tls.flush().await.unwrap();
+                                    tls.read_exact(&mut back).await.unwrap();
+                                }
+                            }
+                            (start.elapsed(), tls)
+                        });
+                        let (wall, tls) = rt.block_on(task).unwrap();
+                        meter.add(cpu_time() - cpu, iters);
+                        stream = Some(tls);
+                        wall
+                    })
+                });
+            }
+        }
+    };
+}
+
+bodies!(
+    on_wakeful,
+    "wakeful",
+    io_runtimes::wakeful_runtime(),
+    ::wakeful::spawn,
+    ::wakeful::net,
+    ::wakeful::tls,
+    close,
     use futures_util::io::{AsyncReadExt, AsyncWriteExt};
-    use wakeful::net::{TcpListener, TcpStream};
-    use wakeful::tls::{TlsAcceptor, TlsConnector};
+);
 
-    fn runtime() -> wakeful::runtime::Runtime {
-        wakeful::runtime::Builder::new_multi_thread()
-            .worker_threads(WORKERS)
-            .build()
-            .unwrap()
-    }
-
-    pub fn handshake(group: &mut BenchmarkGroup<'_, WallTime>) {
-        let (server, client) = configs();
-        let rt = runtime();
-        let acceptor = TlsAcceptor::from(server);
-        let connector = TlsConnector::from(client);
-        let addr = rt.block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            wakeful::spawn(async move {
-                loop {
-                    let Ok((tcp, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    tcp.set_nodelay(true).unwrap();
-                    let acceptor = acceptor.clone();
-                    wakeful::spawn(async move {
-                        if let Ok(mut tls) = acceptor.accept(tcp).await {
-                            let _ = tls.write_all(b"x").await;
-                            let _ = tls.close().await;
-                        }
-                    });
-                }
-            });
-            addr
-        });
-        let mut meter = CpuMeter::new("tls_handshake/wakeful", "handshake", 1.0);
-        group.bench_function("wakeful", |b| {
-            b.iter_custom(|iters| {
-                let connector = connector.clone();
-                let cpu = cpu_time();
-                let task = rt.spawn(async move {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        let tcp = TcpStream::connect(addr).await.unwrap();
-                        tcp.set_nodelay(true).unwrap();
-                        let mut tls = connector.connect(server_name(), tcp).await.unwrap();
-                        let mut byte = [0u8; 1];
-                        tls.read_exact(&mut byte).await.unwrap();
-                    }
-                    start.elapsed()
-                });
-                let wall = rt.block_on(task).unwrap();
-                meter.add(cpu_time() - cpu, iters);
-                wall
-            })
-        });
-    }
-
-    pub fn bulk(group: &mut BenchmarkGroup<'_, WallTime>) {
-        let (server, client) = configs();
-        let rt = runtime();
-        let acceptor = TlsAcceptor::from(server);
-        let connector = TlsConnector::from(client);
-        let mut stream = Some(rt.block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            wakeful::spawn(async move {
-                let (tcp, _) = listener.accept().await.unwrap();
-                tcp.set_nodelay(true).unwrap();
-                let mut tls = acceptor.accept(tcp).await.unwrap();
-                let mut buf = vec![0u8; CHUNK];
-                // Ends when the client goes away (dropped without close_notify at the end).
-                while let Ok(n @ 1..) = tls.read(&mut buf).await {
-                    if tls.write_all(&buf[..n]).await.is_err() || tls.flush().await.is_err() {
-                        break;
-                    }
-                }
-            });
-            let tcp = TcpStream::connect(addr).await.unwrap();
-            tcp.set_nodelay(true).unwrap();
-            connector.connect(server_name(), tcp).await.unwrap()
-        }));
-        let mut meter = CpuMeter::new("tls_bulk/wakeful", "MiB", BULK_PER_ITER as f64 / 1048576.0);
-        group.bench_function("wakeful", |b| {
-            b.iter_custom(|iters| {
-                let mut tls = stream.take().unwrap();
-                let cpu = cpu_time();
-                let task = rt.spawn(async move {
-                    let out = vec![7u8; CHUNK];
-                    let mut back = vec![0u8; CHUNK];
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        for _ in 0..BULK_PER_ITER / CHUNK {
-                            tls.write_all(&out).await.unwrap();
-                            tls.flush().await.unwrap();
-                            tls.read_exact(&mut back).await.unwrap();
-                        }
-                    }
-                    (start.elapsed(), tls)
-                });
-                let (wall, tls) = rt.block_on(task).unwrap();
-                meter.add(cpu_time() - cpu, iters);
-                stream = Some(tls);
-                wall
-            })
-        });
-    }
-}
-
-mod on_tokio {
-    use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::{TcpListener, TcpStream};
-    use tokio_rustls::{TlsAcceptor, TlsConnector};
-
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(WORKERS)
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
-    pub fn handshake(group: &mut BenchmarkGroup<'_, WallTime>) {
-        let (server, client) = configs();
-        let rt = runtime();
-        let acceptor = TlsAcceptor::from(server);
-        let connector = TlsConnector::from(client);
-        let addr = rt.block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            tokio::spawn(async move {
-                loop {
-                    let Ok((tcp, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    tcp.set_nodelay(true).unwrap();
-                    let acceptor = acceptor.clone();
-                    tokio::spawn(async move {
-                        if let Ok(mut tls) = acceptor.accept(tcp).await {
-                            let _ = tls.write_all(b"x").await;
-                            let _ = tls.shutdown().await;
-                        }
-                    });
-                }
-            });
-            addr
-        });
-        let mut meter = CpuMeter::new("tls_handshake/tokio", "handshake", 1.0);
-        group.bench_function("tokio", |b| {
-            b.iter_custom(|iters| {
-                let connector = connector.clone();
-                let cpu = cpu_time();
-                let task = rt.spawn(async move {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        let tcp = TcpStream::connect(addr).await.unwrap();
-                        tcp.set_nodelay(true).unwrap();
-                        let mut tls = connector.connect(server_name(), tcp).await.unwrap();
-                        let mut byte = [0u8; 1];
-                        tls.read_exact(&mut byte).await.unwrap();
-                    }
-                    start.elapsed()
-                });
-                let wall = rt.block_on(task).unwrap();
-                meter.add(cpu_time() - cpu, iters);
-                wall
-            })
-        });
-    }
-
-    pub fn bulk(group: &mut BenchmarkGroup<'_, WallTime>) {
-        let (server, client) = configs();
-        let rt = runtime();
-        let acceptor = TlsAcceptor::from(server);
-        let connector = TlsConnector::from(client);
-        let mut stream = Some(rt.block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            tokio::spawn(async move {
-                let (tcp, _) = listener.accept().await.unwrap();
-                tcp.set_nodelay(true).unwrap();
-                let mut tls = acceptor.accept(tcp).await.unwrap();
-                let mut buf = vec![0u8; CHUNK];
-                // Ends when the client goes away (dropped without close_notify at the end).
-                while let Ok(n @ 1..) = tls.read(&mut buf).await {
-                    if tls.write_all(&buf[..n]).await.is_err() || tls.flush().await.is_err() {
-                        break;
-                    }
-                }
-            });
-            let tcp = TcpStream::connect(addr).await.unwrap();
-            tcp.set_nodelay(true).unwrap();
-            connector.connect(server_name(), tcp).await.unwrap()
-        }));
-        let mut meter = CpuMeter::new("tls_bulk/tokio", "MiB", BULK_PER_ITER as f64 / 1048576.0);
-        group.bench_function("tokio", |b| {
-            b.iter_custom(|iters| {
-                let mut tls = stream.take().unwrap();
-                let cpu = cpu_time();
-                let task = rt.spawn(async move {
-                    let out = vec![7u8; CHUNK];
-                    let mut back = vec![0u8; CHUNK];
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        for _ in 0..BULK_PER_ITER / CHUNK {
-                            tls.write_all(&out).await.unwrap();
-                            tls.flush().await.unwrap();
-                            tls.read_exact(&mut back).await.unwrap();
-                        }
-                    }
-                    (start.elapsed(), tls)
-                });
-                let (wall, tls) = rt.block_on(task).unwrap();
-                meter.add(cpu_time() - cpu, iters);
-                stream = Some(tls);
-                wall
-            })
-        });
-    }
-}
+bodies!(
+    on_tokio,
+    "tokio",
+    io_runtimes::tokio_runtime(),
+    ::tokio::spawn,
+    ::tokio::net,
+    ::tokio_rustls,
+    shutdown,
+    use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
+);
 
 fn tls_handshake(c: &mut Criterion) {
     let mut group = c.benchmark_group("tls_handshake");

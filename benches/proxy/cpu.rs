@@ -1,5 +1,5 @@
-//! CPU time of another process, from `/proc/<pid>/stat` (Linux), as `src/cli/proc_stat.rs`
-//! reads it for the process itself.
+//! CPU time of a process, from `/proc/<pid>/stat` (Linux): the proxies under test here;
+//! the `tls` bench includes this file for its own process.
 //!
 //! The figure covers every thread of the process (user + system). The kernel counts in
 //! clock ticks of 10 ms (USER_HZ is 100 on every Linux ABI Rust supports), so a window

@@ -1,8 +1,10 @@
 //! What the `io_tcp` and `io_timers` benches share: the two runtimes they compare, the
-//! shape of a side-by-side criterion group, and the timed loop of a measurement.
+//! shape of a side-by-side criterion group, and the timed loop of a measurement. The `tls`
+//! bench uses the two runtimes and `Group`.
 //!
 //! Included by each with `#[path = "support/io_runtimes.rs"] mod io_runtimes;`; everything
-//! here is used by both, so neither gets dead-code warnings.
+//! here is used by `io_tcp` and `io_timers`, so neither gets dead-code warnings (`tls`
+//! allows them).
 //!
 //! # Fairness contract
 //! - Both runtimes are multi-threaded with [`WORKERS`] workers; tokio has its I/O and time
