@@ -19,7 +19,7 @@ use rustls::server::{Accepted, Acceptor, ClientHello};
 use rustls::{ServerConfig, ServerConnection};
 use wakeful_executor::task::progress;
 
-use crate::common::adapter::{IoOutcome, ReadView};
+use crate::common::adapter::{IoOutcome, IoView};
 use crate::common::handshake::{send_alert_once, MidHandshake};
 use crate::common::{invalid_data, Core};
 use crate::server::Accept;
@@ -75,7 +75,7 @@ where
         };
         // Each turn reads bytes from the transport or returns.
         loop {
-            let mut view = ReadView::new(io, cx);
+            let mut view = IoView::new(io, cx);
             let res = this.acceptor.read_tls(&mut view);
             match view.outcome(res)? {
                 IoOutcome::Pending => return Poll::Pending,

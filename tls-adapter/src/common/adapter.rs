@@ -21,56 +21,17 @@ pub(crate) enum IoOutcome {
     Pending,
 }
 
-/// Reads from `io` in `cx`; see the module docs.
-pub(crate) struct ReadView<'a, 'b, IO> {
+/// Reads from or writes to `io` in `cx` (rustls's `read_tls` or `write_tls`); see the
+/// module docs.
+pub(crate) struct IoView<'a, 'b, IO> {
     io: &'a mut IO,
     cx: &'a mut Context<'b>,
     pending: bool,
 }
 
-impl<'a, 'b, IO: AsyncRead + Unpin> ReadView<'a, 'b, IO> {
+impl<'a, 'b, IO: Unpin> IoView<'a, 'b, IO> {
     pub(crate) fn new(io: &'a mut IO, cx: &'a mut Context<'b>) -> Self {
-        ReadView {
-            io,
-            cx,
-            pending: false,
-        }
-    }
-
-    /// Maps the result of a rustls call that used this view.
-    pub(crate) fn outcome(&self, res: io::Result<usize>) -> io::Result<IoOutcome> {
-        match res {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock && self.pending => {
-                Ok(IoOutcome::Pending)
-            }
-            Err(e) => Err(e),
-            Ok(n) => Ok(IoOutcome::Done(n)),
-        }
-    }
-}
-
-impl<IO: AsyncRead + Unpin> Read for ReadView<'_, '_, IO> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match Pin::new(&mut *self.io).poll_read(self.cx, buf) {
-            Poll::Ready(res) => res,
-            Poll::Pending => {
-                self.pending = true;
-                Err(io::ErrorKind::WouldBlock.into())
-            }
-        }
-    }
-}
-
-/// Writes to `io` in `cx`; see the module docs.
-pub(crate) struct WriteView<'a, 'b, IO> {
-    io: &'a mut IO,
-    cx: &'a mut Context<'b>,
-    pending: bool,
-}
-
-impl<'a, 'b, IO: AsyncWrite + Unpin> WriteView<'a, 'b, IO> {
-    pub(crate) fn new(io: &'a mut IO, cx: &'a mut Context<'b>) -> Self {
-        WriteView {
+        IoView {
             io,
             cx,
             pending: false,
@@ -88,6 +49,7 @@ impl<'a, 'b, IO: AsyncWrite + Unpin> WriteView<'a, 'b, IO> {
         }
     }
 
+    /// Runs one poll of the transport; `Pending` becomes a recorded `WouldBlock`.
     fn poll_with<T>(
         &mut self,
         f: impl FnOnce(Pin<&mut IO>, &mut Context<'_>) -> Poll<io::Result<T>>,
@@ -102,7 +64,13 @@ impl<'a, 'b, IO: AsyncWrite + Unpin> WriteView<'a, 'b, IO> {
     }
 }
 
-impl<IO: AsyncWrite + Unpin> Write for WriteView<'_, '_, IO> {
+impl<IO: AsyncRead + Unpin> Read for IoView<'_, '_, IO> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.poll_with(|io, cx| io.poll_read(cx, buf))
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> Write for IoView<'_, '_, IO> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.poll_with(|io, cx| io.poll_write(cx, buf))
     }

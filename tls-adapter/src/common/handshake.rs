@@ -25,7 +25,7 @@ use rustls::server::AcceptedAlert;
 use rustls::{ConnectionCommon, SideData};
 use wakeful_executor::task::progress;
 
-use super::adapter::{IoOutcome, WriteView};
+use super::adapter::{IoOutcome, IoView};
 use super::Core;
 
 /// Drives `core`'s handshake; see the module docs.
@@ -177,7 +177,7 @@ pub(crate) fn send_alert_once<IO: AsyncWrite + Unpin>(
     cx: &mut Context<'_>,
 ) {
     loop {
-        let mut view = WriteView::new(io, cx);
+        let mut view = IoView::new(io, cx);
         let res = alert.write(&mut view);
         match view.outcome(res) {
             Ok(IoOutcome::Done(n)) if n > 0 => {}

@@ -57,7 +57,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 use rustls::{ConnectionCommon, IoState, SideData};
 use wakeful_executor::task::progress;
 
-use adapter::{IoOutcome, ReadView, WriteView};
+use adapter::{IoOutcome, IoView};
 
 /// What `poll_read` answers once buffered plaintext is drained; see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,14 +129,14 @@ where
     /// One `read_tls` from the transport: `Done(0)` is transport EOF (or rustls declining
     /// to read after a close_notify).
     pub(crate) fn read_tls(&mut self, cx: &mut Context<'_>) -> io::Result<IoOutcome> {
-        let mut view = ReadView::new(&mut self.io, cx);
+        let mut view = IoView::new(&mut self.io, cx);
         let res = self.conn.read_tls(&mut view);
         view.outcome(res)
     }
 
     /// One `write_tls` to the transport.
     pub(crate) fn write_tls(&mut self, cx: &mut Context<'_>) -> io::Result<IoOutcome> {
-        let mut view = WriteView::new(&mut self.io, cx);
+        let mut view = IoView::new(&mut self.io, cx);
         let res = self.conn.write_tls(&mut view);
         let out = view.outcome(res)?;
         if let IoOutcome::Done(n) = out {
