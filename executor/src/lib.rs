@@ -38,5 +38,9 @@ pub mod task;
 
 pub use task::spawn;
 
+/// For `wakeful-test`: the frames of a captured backtrace, as spin reports read them.
+#[doc(hidden)]
+pub use instrument::frames::backtrace_frames;
+
 #[cfg(all(test, loom))]
 mod tests;

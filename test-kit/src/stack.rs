@@ -12,7 +12,7 @@ const MAX_FRAMES: usize = 12;
 
 /// The frames of `bt` outside std and the kit, innermost first, as `symbol at file:line:col`.
 pub(crate) fn user_frames(bt: &Backtrace) -> Vec<String> {
-    parse(&bt.to_string())
+    wakeful_executor::backtrace_frames(&bt.to_string())
         .into_iter()
         .filter(|(symbol, at)| !is_kit_frame(symbol, at.as_deref()))
         .take(MAX_FRAMES)
@@ -21,25 +21,6 @@ pub(crate) fn user_frames(bt: &Backtrace) -> Vec<String> {
             None => symbol,
         })
         .collect()
-}
-
-/// `(symbol, first location)` for each frame of std's backtrace format:
-/// `  3: symbol` followed by `at file:line:col` lines (one per inlined location).
-fn parse(text: &str) -> Vec<(String, Option<String>)> {
-    let mut frames: Vec<(String, Option<String>)> = Vec::new();
-    for line in text.lines() {
-        let t = line.trim();
-        if let Some(loc) = t.strip_prefix("at ") {
-            if let Some(last) = frames.last_mut() {
-                last.1.get_or_insert_with(|| loc.to_owned());
-            }
-        } else if let Some((num, symbol)) = t.split_once(": ") {
-            if !num.is_empty() && num.chars().all(|c| c.is_ascii_digit()) {
-                frames.push((symbol.to_owned(), None));
-            }
-        }
-    }
-    frames
 }
 
 /// A frame of std, the test harness, the executor's wrapper or this crate: not the culprit.
@@ -107,7 +88,7 @@ mod tests {
              \x20  6: core::ops::function::FnOnce::call_once\n\
              \x20  7: test::run_test\n"
         );
-        let frames: Vec<String> = parse(&text)
+        let frames: Vec<String> = wakeful_executor::backtrace_frames(&text)
             .into_iter()
             .filter(|(s, at)| !is_kit_frame(s, at.as_deref()))
             .map(|(s, at)| format!("{s} at {}", at.unwrap_or_default()))

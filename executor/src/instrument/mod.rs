@@ -7,6 +7,7 @@
 //! - [`monitor`]: the monitor thread: advances the clock, watches for stalls (a poll that
 //!   never returns), re-polls demoted tasks whose backoff expired.
 //! - [`report`]: `SpinReport`, its JSON schema and text table.
+//! - [`frames`]: reading a captured backtrace (shared with the test kit).
 //!
 //! # Invariants
 //! - The poll path takes no lock and does no atomic read-modify-write for accounting; it
@@ -17,6 +18,7 @@
 //!   keeps only the task's header alive (the future is dropped when the task finishes).
 pub(crate) mod clock;
 pub(crate) mod config;
+pub(crate) mod frames;
 pub(crate) mod monitor;
 pub(crate) mod poll;
 pub(crate) mod report;

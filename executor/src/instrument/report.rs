@@ -197,20 +197,7 @@ fn user_frames(info: &FlaggedInfo) -> Vec<String> {
     let Some(bt) = info.self_wake_backtrace() else {
         return Vec::new();
     };
-    let text = bt.to_string();
-    let mut frames: Vec<(String, Option<String>)> = Vec::new();
-    for line in text.lines() {
-        let t = line.trim();
-        if let Some(loc) = t.strip_prefix("at ") {
-            if let Some(last) = frames.last_mut() {
-                last.1.get_or_insert_with(|| loc.to_owned());
-            }
-        } else if let Some((num, sym)) = t.split_once(": ") {
-            if num.chars().all(|c| c.is_ascii_digit()) {
-                frames.push((sym.to_owned(), None));
-            }
-        }
-    }
+    let frames = super::frames::backtrace_frames(&bt.to_string());
     // Skip everything up to and including the waker machinery, then runtime/std frames.
     frames
         .into_iter()
