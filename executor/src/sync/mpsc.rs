@@ -19,6 +19,17 @@ fn poll_next_counting<S: Stream + Unpin>(
     res
 }
 
+/// Reports a queued message as progress; gives the message back if it was refused.
+fn sent<T>(res: Result<(), inner::TrySendError<T>>) -> Result<(), SendError<T>> {
+    match res {
+        Ok(()) => {
+            progress();
+            Ok(())
+        }
+        Err(e) => Err(SendError(e.into_inner())),
+    }
+}
+
 /// A bounded channel: `send` waits while `buffer` messages (plus one per sender) are queued.
 ///
 /// ```
@@ -101,13 +112,7 @@ impl<T> Sender<T> {
 
     /// Sends without waiting; fails if the channel is full or closed.
     pub fn try_send(&mut self, value: T) -> Result<(), SendError<T>> {
-        match self.inner.try_send(value) {
-            Ok(()) => {
-                progress();
-                Ok(())
-            }
-            Err(e) => Err(SendError(e.into_inner())),
-        }
+        sent(self.inner.try_send(value))
     }
 
     /// True once the receiver is gone.
@@ -173,13 +178,7 @@ impl<T> fmt::Debug for UnboundedSender<T> {
 impl<T> UnboundedSender<T> {
     /// Sends a message. Fails if the receiver is gone.
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        match self.inner.unbounded_send(value) {
-            Ok(()) => {
-                progress();
-                Ok(())
-            }
-            Err(e) => Err(SendError(e.into_inner())),
-        }
+        sent(self.inner.unbounded_send(value))
     }
 
     /// True once the receiver is gone.
