@@ -13,12 +13,7 @@ use loom::thread;
 fn model8_real_wake_racing_demotion_and_backoff() {
     loom::model(|| {
         let sched = TestSchedule::default();
-        let probe = Arc::new(Probe::default());
-        let fut = WaitFor {
-            probe: probe.clone(),
-            target: 1,
-            self_wake: true,
-        };
+        let (probe, fut) = WaitFor::new(1, true);
         let (notified, mut join) = spawn_test(fut, &sched);
         // The task is flagged and demoted: its self-wakes go to the backoff path.
         let stats = &notified.header().stats;
@@ -121,12 +116,7 @@ impl std::future::Future for Poke {
 fn model8_chain_wake_to_demoted_task_is_deferred_not_lost() {
     loom::model(|| {
         let sched = TestSchedule::default();
-        let probe = Arc::new(Probe::default());
-        let fut = WaitFor {
-            probe: probe.clone(),
-            target: 1,
-            self_wake: false,
-        };
+        let (probe, fut) = WaitFor::new(1, false);
         let (waiter, mut join) = spawn_test(fut, &sched);
         waiter
             .header()

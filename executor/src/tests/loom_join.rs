@@ -60,12 +60,7 @@ fn model4_join_handle_drop_racing_completion() {
 fn model4_abort_racing_running_poll() {
     loom::model(|| {
         let sched = TestSchedule::default();
-        let probe = Arc::new(Probe::default());
-        let fut = WaitFor {
-            probe: probe.clone(),
-            target: 1,
-            self_wake: false,
-        };
+        let (probe, fut) = WaitFor::new(1, false);
         let (notified, join) = spawn_test(fut, &sched);
         let abort = join.abort_handle();
         let aborter = thread::spawn(move || abort.abort());

@@ -3,7 +3,6 @@
 //! steal. A lost wake shows up as a deadlock (every thread blocked), which loom reports.
 use super::support::*;
 use crate::loom::sync::atomic::Ordering::SeqCst;
-use crate::loom::sync::Arc;
 use crate::scheduler::Shared;
 use std::panic::Location;
 
@@ -13,12 +12,7 @@ fn model6_remote_push_wakes_a_parking_worker() {
     loom::model(|| {
         let (shared, mut queues) = test_shared(1);
         let worker = start_worker(&shared, 0, queues.pop().unwrap());
-        let probe = Arc::new(Probe::default());
-        let fut = WaitFor {
-            probe: probe.clone(),
-            target: 0,
-            self_wake: false,
-        };
+        let (probe, fut) = WaitFor::new(0, false);
         let join = Shared::spawn(&shared, fut, None, Location::caller());
         let handle = crate::runtime::Handle::from_shared(shared.clone());
         assert_eq!(handle.block_on(join).unwrap(), 0);
@@ -36,12 +30,7 @@ fn model6_wake_of_idle_task_wakes_a_sleeping_worker() {
     loom::model(|| {
         let (shared, mut queues) = test_shared(1);
         let worker = start_worker(&shared, 0, queues.pop().unwrap());
-        let probe = Arc::new(Probe::default());
-        let fut = WaitFor {
-            probe: probe.clone(),
-            target: 1,
-            self_wake: false,
-        };
+        let (probe, fut) = WaitFor::new(1, false);
         let join = Shared::spawn(&shared, fut, None, Location::caller());
         let signaller = {
             let probe = probe.clone();

@@ -41,15 +41,8 @@ fn model7_steal_pop_push_take_each_item_once() {
 fn model7_inject_push_racing_close_strands_nothing() {
     loom::model(|| {
         let sched = TestSchedule::default();
-        let probe = Arc::new(Probe::default());
-        let (notified, join) = spawn_test(
-            WaitFor {
-                probe: probe.clone(),
-                target: 1,
-                self_wake: false,
-            },
-            &sched,
-        );
+        let (_probe, fut) = WaitFor::new(1, false);
+        let (notified, join) = spawn_test(fut, &sched);
         drop(join);
         let inject = Arc::new(Inject::new());
         let pusher = {

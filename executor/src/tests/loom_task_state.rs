@@ -1,7 +1,6 @@
 //! Models 1-3: the task state word under racing wakes, polls and completion.
 use super::support::*;
 use crate::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
-use crate::loom::sync::Arc;
 use futures_task::ArcWake;
 use loom::thread;
 use std::future::Future;
@@ -15,12 +14,7 @@ fn model1_wake_racing_end_of_poll() {
     for by_ref in [false, true] {
         loom::model(move || {
             let sched = TestSchedule::default();
-            let probe = Arc::new(Probe::default());
-            let fut = WaitFor {
-                probe: probe.clone(),
-                target: 1,
-                self_wake: false,
-            };
+            let (probe, fut) = WaitFor::new(1, false);
             let (notified, mut join) = spawn_test(fut, &sched);
             let waker_thread = {
                 let probe = probe.clone();
@@ -61,12 +55,7 @@ fn model1_wake_racing_end_of_poll() {
 fn model2_two_wakers_while_running() {
     loom::model(|| {
         let sched = TestSchedule::default();
-        let probe = Arc::new(Probe::default());
-        let fut = WaitFor {
-            probe: probe.clone(),
-            target: 2,
-            self_wake: false,
-        };
+        let (probe, fut) = WaitFor::new(2, false);
         let (notified, mut join) = spawn_test(fut, &sched);
         let threads: Vec<_> = (0..2)
             .map(|_| {
@@ -100,12 +89,7 @@ impl ArcWake for Flag {
 fn model3_wake_and_join_racing_completion() {
     loom::model(|| {
         let sched = TestSchedule::default();
-        let probe = Arc::new(Probe::default());
-        let fut = WaitFor {
-            probe: probe.clone(),
-            target: 0,
-            self_wake: false,
-        };
+        let (probe, fut) = WaitFor::new(0, false);
         let (notified, join) = spawn_test(fut, &sched);
         let waker_thread = {
             let probe = probe.clone();

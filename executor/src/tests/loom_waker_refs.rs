@@ -10,12 +10,7 @@ use loom::thread;
 fn model5_waker_clones_racing_release() {
     loom::model(|| {
         let sched = TestSchedule::default();
-        let probe = Arc::new(Probe::default());
-        let fut = WaitFor {
-            probe: probe.clone(),
-            target: 1,
-            self_wake: false,
-        };
+        let (probe, fut) = WaitFor::new(1, false);
         let (notified, join) = spawn_test(fut, &sched);
         notified.run();
         let waker = probe

@@ -87,6 +87,19 @@ pub(super) struct WaitFor {
     pub(super) self_wake: bool,
 }
 
+impl WaitFor {
+    /// A future waiting for `target` signals, and the probe that signals it.
+    pub(super) fn new(target: usize, self_wake: bool) -> (Arc<Probe>, WaitFor) {
+        let probe = Arc::new(Probe::default());
+        let fut = WaitFor {
+            probe: probe.clone(),
+            target,
+            self_wake,
+        };
+        (probe, fut)
+    }
+}
+
 impl Future for WaitFor {
     type Output = usize;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
