@@ -19,30 +19,11 @@
 mod proxy_support;
 
 use proxy_support::*;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
-const REQUEST: &[u8] = b"GET /incident HTTP/1.1\r\nHost: localhost\r\n\r\n";
-const AFTER_CLOSE: &[u8] = b"POST-CLOSE BYTES THAT MUST NEVER SURFACE";
 const ANSWER: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-
-#[derive(Clone, Copy, Debug)]
-enum Trailer {
-    HeaderCut,
-    HeaderAndTenBytes,
-    RecordMinusOne,
-    Record,
-    Nothing,
-}
-
-const TRAILERS: [Trailer; 5] = [
-    Trailer::HeaderCut,
-    Trailer::HeaderAndTenBytes,
-    Trailer::RecordMinusOne,
-    Trailer::Record,
-    Trailer::Nothing,
-];
 
 /// Sends the incident pattern; with `fin`, returns what the client read to the proxy's
 /// close_notify.
@@ -57,27 +38,7 @@ fn incident(proxy: &Proxy, certs: &Certs, trailer: Trailer, fin: bool) -> Option
         conn.protocol_version(),
         Some(rustls::ProtocolVersion::TLSv1_3)
     );
-    conn.writer().write_all(REQUEST).unwrap();
-    conn.send_close_notify();
-    let mut wire = take_tls(&mut conn);
-    match trailer {
-        Trailer::HeaderCut => wire.extend_from_slice(&[0x17, 0x03, 0x03, 0x01]),
-        Trailer::HeaderAndTenBytes => {
-            wire.extend_from_slice(&[0x17, 0x03, 0x03, 0x01, 0x00]);
-            wire.extend_from_slice(&[0xAB; 10]);
-        }
-        Trailer::RecordMinusOne | Trailer::Record => {
-            conn.writer().write_all(AFTER_CLOSE).unwrap();
-            let record = take_tls(&mut conn);
-            assert_eq!(record[0], 0x17, "an application-data record");
-            let keep = match trailer {
-                Trailer::Record => record.len(),
-                _ => record.len() - 1,
-            };
-            wire.extend_from_slice(&record[..keep]);
-        }
-        Trailer::Nothing => {}
-    }
+    let wire = incident_wire(&mut conn, trailer);
     write_once(&mut tcp, &wire);
     if !fin {
         // Wait for bytes we will not read (session tickets, or the answer), so that

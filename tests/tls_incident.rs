@@ -25,26 +25,14 @@
 mod tls_support;
 
 use futures_util::io::{AsyncReadExt, AsyncWriteExt};
-use std::io::Write;
 use std::sync::atomic::Ordering;
 use tls_support::*;
 use wakeful::net::TcpListener;
 use wakeful::tls::TlsAcceptor;
 
-const REQUEST: &[u8] = b"GET /incident HTTP/1.1\r\nHost: localhost\r\n\r\n";
-const AFTER_CLOSE: &[u8] = b"POST-CLOSE BYTES THAT MUST NEVER SURFACE";
 const RESPONSE: &[u8] = b"HTTP/1.1 204 No Content\r\n\r\n";
 /// A handshake, a read or two and a close take well under 30 polls; a spin takes millions.
 const POLL_CAP: u64 = 64;
-
-#[derive(Clone, Copy, Debug)]
-enum Trailer {
-    HeaderCut,
-    HeaderAndTenBytes,
-    RecordMinusOne,
-    Record,
-    Nothing,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum End {
@@ -94,29 +82,7 @@ fn incident(trailer: Trailer, end: End) {
 
     // The client: handshake, then request + close_notify + trailer in one write.
     let (mut tcp, mut conn) = std_client(addr, client_config);
-    conn.writer().write_all(REQUEST).unwrap();
-    conn.send_close_notify();
-    let mut wire = take_tls(&mut conn);
-    match trailer {
-        Trailer::HeaderCut => wire.extend_from_slice(&[0x17, 0x03, 0x03, 0x01]),
-        Trailer::HeaderAndTenBytes => {
-            wire.extend_from_slice(&[0x17, 0x03, 0x03, 0x01, 0x00]);
-            wire.extend_from_slice(&[0xAB; 10]);
-        }
-        Trailer::RecordMinusOne | Trailer::Record => {
-            // rustls encrypts after its own close_notify: a genuine record, with the next
-            // sequence number, that a careless reader would decrypt.
-            conn.writer().write_all(AFTER_CLOSE).unwrap();
-            let record = take_tls(&mut conn);
-            assert_eq!(record[0], 0x17, "an application-data record");
-            let keep = match trailer {
-                Trailer::Record => record.len(),
-                _ => record.len() - 1,
-            };
-            wire.extend_from_slice(&record[..keep]);
-        }
-        Trailer::Nothing => {}
-    }
+    let wire = incident_wire(&mut conn, trailer);
     write_once(&mut tcp, &wire);
 
     let client_saw = match end {

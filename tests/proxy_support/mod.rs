@@ -9,12 +9,16 @@
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 pub mod http;
+#[path = "../support/incident.rs"]
+mod incident;
 mod prometheus;
 mod tls;
 pub mod upstream;
 #[path = "../support/watchdog.rs"]
 mod watchdog;
 
+#[allow(unused_imports, reason = "each test binary uses a different subset")]
+pub use incident::*;
 pub use prometheus::{parse_metrics, Metrics};
 pub use tls::*;
 #[allow(unused_imports, reason = "each test binary uses a different subset")]

@@ -1,10 +1,10 @@
 //! Certificates made at test time (rcgen: a CA and a `localhost` leaf, written as PEM
 //! files) and blocking rustls clients on std sockets.
-use super::TempDir;
+use super::{take_tls, TempDir};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,21 +80,6 @@ pub fn read_to_close_notify(s: &mut TlsStream) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     s.read_to_end(&mut out)?;
     Ok(out)
-}
-
-/// Writes all of `bytes` with one `write` (the incident's "same TCP write").
-pub fn write_once(tcp: &mut TcpStream, bytes: &[u8]) {
-    let n = tcp.write(bytes).unwrap();
-    assert_eq!(n, bytes.len(), "loopback took a short write");
-}
-
-/// Everything `conn` has queued to send.
-pub fn take_tls(conn: &mut ClientConnection) -> Vec<u8> {
-    let mut out = Vec::new();
-    while conn.wants_write() {
-        conn.write_tls(&mut out).unwrap();
-    }
-    out
 }
 
 /// The ClientHello a rustls client sends first.

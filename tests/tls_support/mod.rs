@@ -3,13 +3,17 @@
 //! counts, a poll-counting future, and a blocking rustls client on a std socket.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+#[path = "../support/incident.rs"]
+mod incident;
 #[path = "../support/watchdog.rs"]
 mod watchdog;
+#[allow(unused_imports, reason = "each test binary uses a different subset")]
+pub use incident::*;
 #[allow(unused_imports, reason = "each test binary uses a different subset")]
 pub use watchdog::{watchdog, Watchdog};
 
 use std::future::Future;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
@@ -208,15 +212,6 @@ pub fn std_client(
     (tcp, conn)
 }
 
-/// Everything `conn` has queued to send.
-pub fn take_tls(conn: &mut ClientConnection) -> Vec<u8> {
-    let mut out = Vec::new();
-    while conn.wants_write() {
-        conn.write_tls(&mut out).unwrap();
-    }
-    out
-}
-
 /// Reads `tcp` to EOF through `conn`: the plaintext, and whether a close_notify ended it
 /// (`Ok`) or the transport did (`Err(UnexpectedEof)`).
 pub fn std_read_to_end(
@@ -244,12 +239,6 @@ pub fn std_read_to_end(
             Err(e) => return (plain, Err(e)),
         }
     }
-}
-
-/// Writes all of `bytes` with one `write` call (the point of "in the same TCP write").
-pub fn write_once(tcp: &mut std::net::TcpStream, bytes: &[u8]) {
-    let n = tcp.write(bytes).unwrap();
-    assert_eq!(n, bytes.len(), "loopback took a short write");
 }
 
 /// Deterministic test bytes: the byte at stream offset `i`.
