@@ -37,6 +37,12 @@ struct Core {
     /// same way). Not stealable; never left behind when the worker parks.
     deferred: Vec<Notified>,
     is_searching: bool,
+    /// The worker is inside its `Park` (blocked in it, or `park_yield`): when that is the
+    /// reactor, its turn pushes the tasks it wakes here without notifying anyone, as
+    /// notifications come in batches (and a blocked worker is still listed as a sleeper, so
+    /// a notification could even pick this very worker, an eventfd write to wake a thread
+    /// that is awake). It notifies once, after the turn (`notify_if_stealable`).
+    in_park: bool,
     tick: u32,
     rng: u64,
 }
@@ -79,6 +85,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, queue: Worker<Notified>) {
             lifo: None,
             deferred: Vec::new(),
             is_searching: false,
+            in_park: false,
             tick: 0,
             rng: crate::loom::rng_seed() ^ (index as u64 + 1).wrapping_mul(0x9e37_79b9),
         }),
@@ -110,9 +117,12 @@ impl WorkerContext {
                 core.tick
             };
             if tick % config.event_interval == 0 {
+                self.core.borrow_mut().in_park = true;
                 self.remote().park.park_yield();
+                self.core.borrow_mut().in_park = false;
                 self.shared.wake_demoted();
                 self.flush_deferred();
+                self.notify_if_stealable();
             }
             if let Some(task) = self.next_task(tick % config.global_queue_interval == 0) {
                 self.run_task(task, config.max_lifo_polls);
@@ -162,14 +172,10 @@ impl WorkerContext {
         self.shared.inject.pop_batch_into(&core.queue)
     }
 
-    /// Makes the deferred (yielded) tasks runnable, and stealable, again.
+    /// Makes the deferred (yielded) tasks runnable, and stealable, again (the caller then
+    /// calls `notify_if_stealable`).
     fn flush_deferred(&self) {
-        let mut core = self.core.borrow_mut();
-        if !core.deferred.is_empty() {
-            core.flush_deferred();
-            drop(core);
-            self.shared.notify_parked();
-        }
+        self.core.borrow_mut().flush_deferred();
     }
 
     fn run_task(&self, task: Notified, max_lifo_polls: u32) {
@@ -186,9 +192,9 @@ impl WorkerContext {
                 return;
             };
             if lifo_polls >= max_lifo_polls {
+                // To the queue, which this worker runs next anyway: no one else is woken
+                // for it (as in tokio; a parked worker would mostly find nothing to steal).
                 core.queue.push(next);
-                drop(core);
-                self.shared.notify_parked();
                 return;
             }
             drop(core);
@@ -213,7 +219,9 @@ impl WorkerContext {
             core.queue.push(prev);
         }
         // Another worker should help only if there is more here than we will run next.
-        let notify = !core.is_searching && core.queue.len() + usize::from(core.lifo.is_some()) > 1;
+        let notify = !core.is_searching
+            && !core.in_park
+            && core.queue.len() + usize::from(core.lifo.is_some()) > 1;
         drop(core);
         if notify {
             self.shared.notify_parked();
@@ -265,14 +273,30 @@ impl WorkerContext {
         loop {
             self.shared.instrument.workers[self.index].parks.incr();
             let timeout = self.shared.demoted.next_deadline();
+            self.core.borrow_mut().in_park = true;
             self.remote().park.park(timeout);
+            self.core.borrow_mut().in_park = false;
             if self.shared.is_shutdown() {
                 return;
             }
             self.shared.wake_demoted();
             if self.transition_from_parked() {
+                self.notify_if_stealable();
                 return;
             }
+        }
+    }
+
+    /// After a turn of the reactor (parked, or `park_yield`) or a flush of the deferred
+    /// tasks, which push work here without notifying anyone: one other worker is woken if
+    /// there is more here than this one runs next (the rule of `schedule_local`). A
+    /// searching worker notifies when it finds work instead (`run_task`).
+    fn notify_if_stealable(&self) {
+        let core = self.core.borrow();
+        let notify = !core.is_searching && core.queue.len() + usize::from(core.lifo.is_some()) > 1;
+        drop(core);
+        if notify {
+            self.shared.notify_parked();
         }
     }
 
