@@ -11,8 +11,10 @@
 //!
 //! # Invariants
 //! - The poll path takes no lock and does no atomic read-modify-write for accounting; it
-//!   reads no clock except for flagged tasks and one poll in `SAMPLE_EVERY` per worker.
-//!   Each worker's own counters live on cache lines of their own.
+//!   reads no clock except for flagged tasks and a worker's first poll in each tick of the
+//!   coarse clock. Each worker's own counters live on cache lines of their own. Totals
+//!   over tasks (polls, futile polls, wakes) are summed from the tasks by reports, not
+//!   counted twice on the poll path.
 //! - Rare events (a task flagged, a stall, a demotion) may lock and allocate.
 //! - The flagged registry holds at most `SpinConfig::max_reported` task references; each
 //!   keeps only the task's header alive (the future is dropped when the task finishes).
@@ -87,10 +89,9 @@ pub(crate) fn new_histogram() -> Histogram<u64> {
 pub(crate) struct WorkerStats {
     /// This worker's index (for its histogram and its stall records).
     pub(crate) index: usize,
-    pub(crate) polls: Counter,
-    pub(crate) futile_polls: Counter,
-    /// Wakes by source, as in `TaskStats::wakes`.
-    pub(crate) wakes: [Counter; 5],
+    /// The clock tick of the last poll timed for the runtime's histogram: the first poll
+    /// that begins in a new tick is.
+    pub(crate) sampled_tick: Counter,
     pub(crate) steals: Counter,
     pub(crate) parks: Counter,
     /// The id of the task this worker is polling (0: none), for the stall watchdog.
@@ -175,7 +176,7 @@ impl RuntimeInstrument {
             task.name = header.meta.name.as_deref().unwrap_or(""),
             task.type_name = header.meta.type_name,
             task.spawned_at = %header.meta.spawned_at,
-            futile_streak = stats.futile_streak.get(),
+            futile_streak = stats.futile_streak(),
             "task flagged as spinning: it keeps waking itself and returning Pending without progress; demoted"
         );
         // `header` belongs to the task being polled on this thread, whose poll holds a

@@ -5,8 +5,14 @@
 //! detection and the stall watchdog) and reads the coarse clock; `PollGuard::end` decides
 //! whether the poll made progress and was futile, updates the task's counters, and flags,
 //! demotes or restores it. No clock is read on this path except for tasks already flagged
-//! (their poll times feed their histogram) and one poll in [`SAMPLE_EVERY`] per worker (the
-//! runtime's poll-time histogram).
+//! (their poll times feed their histogram) and the first poll a worker begins in each tick
+//! of the coarse clock (the runtime's poll-time histogram: at most 1,000 samples a second
+//! per worker, however many polls it runs).
+//!
+//! What a futile poll writes beyond a poll with accounting off: the watchdog's two words
+//! (task, start tick) and their reset, and one counter (`futile_polls`). Everything else
+//! is derived: the current streak is `futile_polls` minus its value when the last futile
+//! run ended, and the runtime's totals are summed from the tasks when a report asks.
 //!
 //! # Definitions
 //! - **progress**: the poll returned `Ready`; or the code called [`crate::task::progress`]
@@ -25,12 +31,9 @@ use crate::task::{Header, WakeSource};
 /// io, timer, task (incl. chain), foreign.
 const WAKE_SLOT: [usize; 8] = [0, 1, 2, 3, 3, 4, 0, 0];
 
-/// One poll in this many is timed for the runtime-wide poll histogram.
-pub(crate) const SAMPLE_EVERY: u64 = 256;
-
 /// An unflagged task's futile polls go through the detector one in this many (a power of
 /// two, so the test is a mask).
-const DETECT_EVERY: u64 = 16;
+const DETECT_EVERY: u64 = 64;
 
 /// What the scheduler must do with a task after a `Pending` poll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,13 +124,6 @@ pub(crate) struct PollGuard<'a> {
     start_tick: u64,
 }
 
-/// The worker's side of the accounting, for the poll that is ending.
-struct Accounting<'a> {
-    inst: &'a RuntimeInstrument,
-    worker: &'a WorkerStats,
-    start_tick: u64,
-}
-
 impl<'a> PollGuard<'a> {
     /// Starts the accounting of one poll of `header`, woken by `sources` (empty for the
     /// first poll after spawn).
@@ -145,23 +141,18 @@ impl<'a> PollGuard<'a> {
             start_tick = inst.clock.now_ms();
             worker.poll_task_id.set(header.id.as_u64());
             worker.poll_started.set(start_tick);
-            let n = worker.polls.get();
-            worker.polls.set(n + 1);
             let flags = stats.flags.get();
-            if flags & (flag::FLAGGED | flag::DEMOTED) != 0 || n.is_multiple_of(SAMPLE_EVERY) {
-                begin_rare(stats, sources, flags, n);
+            if flags & (flag::FLAGGED | flag::DEMOTED) != 0
+                || start_tick != worker.sampled_tick.get()
+            {
+                begin_rare(worker, stats, sources, flags, start_tick);
             }
         }
         // Count each source that woke the task (usually exactly one bit is set).
         let mut bits = sources.bits();
         while bits != 0 {
-            let slot = WAKE_SLOT[bits.trailing_zeros() as usize];
+            stats.wakes[WAKE_SLOT[bits.trailing_zeros() as usize]].incr();
             bits &= bits - 1;
-            stats.wakes[slot].incr();
-            if let Some((_, worker)) = acct {
-                // SAFETY: as above.
-                unsafe { &*worker }.wakes[slot].incr();
-            }
         }
         PollGuard {
             header,
@@ -174,9 +165,10 @@ impl<'a> PollGuard<'a> {
     /// `completed`: it returned `Ready`.
     ///
     /// The common cases stay inline and branch-light: a healthy poll reads its task's
-    /// streak and flags and writes nothing more; a futile poll updates its counters and
-    /// tests a mask. Everything rarer (a tick edge, a detector run, a flagged task,
-    /// the end of a futile run, completion) is out of line.
+    /// futile count, streak base and flags and writes nothing more (but `progress_polls`
+    /// after progress); a futile poll writes one counter and tests a mask. Everything
+    /// rarer (a tick edge, a detector run, a flagged task, the end of a futile run,
+    /// completion) is out of line.
     #[inline(always)]
     pub(crate) fn end(self, ready: bool, completed: bool) -> PollOutcome {
         let left = context::leave_poll();
@@ -191,30 +183,24 @@ impl<'a> PollGuard<'a> {
         };
         // SAFETY: as in `begin`: this thread's worker guard outlives the poll.
         let (inst, worker) = unsafe { (&*inst, &*worker) };
-        let acct = Accounting {
-            inst,
-            worker,
-            start_tick: self.start_tick,
-        };
         worker.poll_task_id.set(0);
         let now = inst.clock.now_ms();
-        let mut progress = ready || left.hinted || self.sources.contains(WakeSource::Timer);
-        if now != acct.start_tick {
-            progress |= self.crossed_tick(&acct, now, progress);
+        // `|`, not `||`: three flags, no branches.
+        let mut progress = ready | left.hinted | self.sources.contains(WakeSource::Timer);
+        if now != self.start_tick {
+            progress |= self.crossed_tick(inst, worker, now, progress);
         }
         if let Some(t0) = left.timed_since {
             inst.record_poll_time(worker.index, self.header, t0.elapsed());
         }
-        let futile = !progress && self.sources.only_internal();
-        if futile {
-            let futile_polls = stats.futile_polls.get() + 1;
+        let futile_polls = stats.futile_polls.get();
+        if !progress && self.sources.only_internal() {
+            let futile_polls = futile_polls + 1;
             stats.futile_polls.set(futile_polls);
-            worker.futile_polls.incr();
-            stats.futile_streak.incr();
             // Suspicion must last `min_spin` (100 ms) before anything is decided, so the
             // detector looks at an unflagged task once per window of `DETECT_EVERY` futile
             // polls: the common futile poll (a yield) pays one test, not the thresholds.
-            let window_end = futile_polls.is_multiple_of(DETECT_EVERY);
+            let window_end = futile_polls & (DETECT_EVERY - 1) == 0;
             if window_end || stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0 {
                 self.detect(inst, now, false, self_woke || deferred, true, window_end);
             }
@@ -222,7 +208,7 @@ impl<'a> PollGuard<'a> {
             if progress {
                 stats.progress_polls.incr();
             }
-            if stats.futile_streak.get() != 0
+            if futile_polls != stats.streak_base.get()
                 || stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0
             {
                 self.settle(inst, now, progress, self_woke || deferred);
@@ -237,12 +223,17 @@ impl<'a> PollGuard<'a> {
     /// The poll spanned a tick of the coarse clock: records a stall if it ran past the
     /// threshold, and says whether the span counts as work (see `spanned_work`).
     #[cold]
-    fn crossed_tick(&self, acct: &Accounting<'_>, now: u64, progress: bool) -> bool {
-        if now.saturating_sub(acct.start_tick) >= acct.inst.stall_threshold_ms {
-            acct.inst
-                .stall_finished(acct.worker.index, self.header, acct.start_tick, now);
+    fn crossed_tick(
+        &self,
+        inst: &RuntimeInstrument,
+        worker: &WorkerStats,
+        now: u64,
+        progress: bool,
+    ) -> bool {
+        if now.saturating_sub(self.start_tick) >= inst.stall_threshold_ms {
+            inst.stall_finished(worker.index, self.header, self.start_tick, now);
         }
-        !progress && self.spanned_work(acct.inst)
+        !progress && self.spanned_work(inst)
     }
 
     /// A poll that was not futile, of a task with a futile run behind it or a flag: ends
@@ -250,12 +241,12 @@ impl<'a> PollGuard<'a> {
     #[cold]
     fn settle(&self, inst: &RuntimeInstrument, now: u64, progress: bool, self_woke: bool) {
         let stats = &self.header.stats;
-        let streak = stats.futile_streak.get();
+        let streak = stats.futile_streak();
         if streak != 0 {
             if streak > stats.max_futile_streak.get() {
                 stats.max_futile_streak.set(streak);
             }
-            stats.futile_streak.set(0);
+            stats.streak_base.set(stats.futile_polls.get());
         }
         if stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0 {
             // A flagged task's ratio also decays poll by poll (rounded up, so it reaches 0):
@@ -311,7 +302,7 @@ impl<'a> PollGuard<'a> {
                 .futile_ratio
                 .set((stats.futile_ratio.get() + share) / 2);
         }
-        let streak = stats.futile_streak.get();
+        let streak = stats.futile_streak();
         let ratio = stats.futile_ratio.get();
         let suspect = streak >= cfg.futile_streak_threshold
             || (ratio >= inst.ratio_threshold_fixed
@@ -374,11 +365,22 @@ fn outcome(stats: &super::TaskStats, ready: bool, self_woke: bool, deferred: boo
     }
 }
 
-/// The start of a poll of a flagged or demoted task, or of a sampled one: times it, and
-/// restores a demoted task that a real event woke (its self-wakes are honoured again).
+/// The start of a poll of a flagged or demoted task, or of the worker's first poll in a
+/// new tick (sampled for the runtime's histogram): times it, and restores a demoted task
+/// that a real event woke (its self-wakes are honoured again).
 #[cold]
-fn begin_rare(stats: &super::TaskStats, sources: WakeSources, flags: u64, n: u64) {
-    if flags & flag::FLAGGED != 0 || n.is_multiple_of(SAMPLE_EVERY) {
+fn begin_rare(
+    worker: &WorkerStats,
+    stats: &super::TaskStats,
+    sources: WakeSources,
+    flags: u64,
+    tick: u64,
+) {
+    let sampled = tick != worker.sampled_tick.get();
+    if sampled {
+        worker.sampled_tick.set(tick);
+    }
+    if sampled || flags & flag::FLAGGED != 0 {
         context::time_poll();
     }
     if flags & flag::DEMOTED != 0 && sources.any_real() {

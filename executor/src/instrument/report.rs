@@ -56,6 +56,19 @@ pub struct Wakes {
     pub foreign: u64,
 }
 
+impl Wakes {
+    /// From counts in the slot order of `TaskStats::wakes`.
+    fn from_slots([self_, io, timer, task, foreign]: [u64; 5]) -> Wakes {
+        Wakes {
+            self_,
+            io,
+            timer,
+            task,
+            foreign,
+        }
+    }
+}
+
 /// Poll durations in microseconds (from the task's histogram while flagged).
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[non_exhaustive]
@@ -251,13 +264,7 @@ fn is_runtime_frame(symbol: &str, location: Option<&str>) -> bool {
 fn task_report(task: &Task, runtime_start_epoch_ms: u64) -> TaskReport {
     let h = task.header();
     let s = &h.stats;
-    let wakes = Wakes {
-        self_: s.wakes[0].get(),
-        io: s.wakes[1].get(),
-        timer: s.wakes[2].get(),
-        task: s.wakes[3].get(),
-        foreign: s.wakes[4].get(),
-    };
+    let wakes = Wakes::from_slots(s.wakes.each_ref().map(|w| w.get()));
     let total_wakes = wakes.self_ + wakes.io + wakes.timer + wakes.task + wakes.foreign;
     let info = s.flagged_info();
     let state = if s.has(flag::DEMOTED) && !s.has(flag::FINISHED) {
@@ -284,7 +291,7 @@ fn task_report(task: &Task, runtime_start_epoch_ms: u64) -> TaskReport {
         progress_polls: s.progress_polls.get(),
         futile_polls: s.futile_polls.get(),
         // The maximum is folded in when a futile run ends; a run still going counts too.
-        max_futile_streak: s.max_futile_streak.get().max(s.futile_streak.get()),
+        max_futile_streak: s.max_futile_streak.get().max(s.futile_streak()),
         wakes,
         wake_to_work: total_wakes as f64 / s.progress_polls.get().max(1) as f64,
         first_flagged_ms: info.map(|i| runtime_start_epoch_ms + i.first_flagged_ms),
@@ -293,7 +300,7 @@ fn task_report(task: &Task, runtime_start_epoch_ms: u64) -> TaskReport {
         self_wake_site: stack.first().cloned(),
         self_wake_stack: stack,
         flagged: s.has(flag::FLAGGED),
-        futile_streak: s.futile_streak.get(),
+        futile_streak: s.futile_streak(),
         futile_ratio: s.futile_ratio.get() as f64 / RATIO_ONE as f64,
     }
 }
@@ -338,19 +345,13 @@ pub(crate) fn take(shared: &Shared, all: bool) -> SpinReport {
             worker: s.worker as u64,
         })
         .collect();
-    let mut wakes = Wakes::default();
-    let (mut polls, mut futile, mut steals, mut parks) = (0, 0, 0, 0);
+    let (mut steals, mut parks) = (0, 0);
     for w in inst.workers.iter() {
-        polls += w.polls.get();
-        futile += w.futile_polls.get();
         steals += w.steals.get();
         parks += w.parks.get();
-        wakes.self_ += w.wakes[0].get();
-        wakes.io += w.wakes[1].get();
-        wakes.timer += w.wakes[2].get();
-        wakes.task += w.wakes[3].get();
-        wakes.foreign += w.wakes[4].get();
     }
+    let totals = shared.owned.totals();
+    let wakes = Wakes::from_slots(totals.wakes);
     SpinReport {
         taken_at_ms: now_epoch,
         tasks,
@@ -361,8 +362,8 @@ pub(crate) fn take(shared: &Shared, all: bool) -> SpinReport {
             flagged_total: inst.flagged_total(),
             demoted_now,
             stalls_total: inst.stalls_total(),
-            polls,
-            futile_polls: futile,
+            polls: totals.polls,
+            futile_polls: totals.futile_polls,
             wakes,
             steals,
             parks,

@@ -50,6 +50,33 @@ pub(crate) mod flag {
     pub(crate) const FINISHED: u64 = 1 << 4;
 }
 
+/// Counters summed over many tasks (the runtime's totals: live tasks plus retired ones).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TaskTotals {
+    pub(crate) polls: u64,
+    pub(crate) futile_polls: u64,
+    /// As `TaskStats::wakes`.
+    pub(crate) wakes: [u64; 5],
+}
+
+impl TaskTotals {
+    pub(crate) fn add(&mut self, s: &TaskStats) {
+        self.polls += s.polls.get();
+        self.futile_polls += s.futile_polls.get();
+        for (total, w) in self.wakes.iter_mut().zip(&s.wakes) {
+            *total += w.get();
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: &TaskTotals) {
+        self.polls += other.polls;
+        self.futile_polls += other.futile_polls;
+        for (total, w) in self.wakes.iter_mut().zip(other.wakes) {
+            *total += w;
+        }
+    }
+}
+
 /// One fixed-point unit of the futile ratio (1.0).
 pub(crate) const RATIO_ONE: u64 = 1 << 16;
 
@@ -62,14 +89,16 @@ pub(crate) const RATIO_ONE: u64 = 1 << 16;
 pub(crate) struct TaskStats {
     pub(crate) polls: Counter,
     pub(crate) futile_polls: Counter,
-    pub(crate) futile_streak: Counter,
+    /// `futile_polls` when the last futile run ended: the current run (the streak) is the
+    /// difference, so a futile poll writes one counter, not two.
+    pub(crate) streak_base: Counter,
     pub(crate) flags: Counter,
     /// Wakes by source: self, io, timer, task (incl. chain), foreign.
     pub(crate) wakes: [Counter; 5],
     // The rest is written on rarer polls: completion, progress, the detector.
     pub(crate) ready_polls: Counter,
     pub(crate) progress_polls: Counter,
-    /// The longest futile run that has ended; the current run is `futile_streak`.
+    /// The longest futile run that has ended; the current run is `futile_streak()`.
     pub(crate) max_futile_streak: Counter,
     /// Exponentially decaying futile/total ratio, in units of [`RATIO_ONE`]: updated at the
     /// end of each window of futile polls (and poll by poll while flagged); see
@@ -91,6 +120,11 @@ pub(crate) struct TaskStats {
 impl TaskStats {
     pub(crate) fn new() -> TaskStats {
         TaskStats::default()
+    }
+
+    /// Consecutive futile polls up to now (0 after a poll that was not futile).
+    pub(crate) fn futile_streak(&self) -> u64 {
+        self.futile_polls.get().wrapping_sub(self.streak_base.get())
     }
 
     pub(crate) fn has(&self, f: u64) -> bool {

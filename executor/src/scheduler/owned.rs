@@ -1,10 +1,15 @@
 //! The registry of a runtime's live tasks: shutdown cancels every one of them, reports and
 //! the stall watchdog look tasks up in it.
 //!
+//! The runtime's totals over tasks (polls, futile polls, wakes) are summed here, for
+//! reports: the live tasks' counters plus those of every task that has left, added to its
+//! shard's `retired` as it leaves, under the same lock, so each total only grows.
+//!
 //! Sharded by task id so concurrent spawns and completions rarely share a lock. Once
 //! `close_and_take_all` has set `closed`, `bind` refuses new tasks: the flag is read under
 //! the shard lock, and `close_and_take_all` drains each shard under that same lock after
 //! setting it, so a task is either drained or refused, never stranded.
+use crate::instrument::stats::TaskTotals;
 use crate::loom::sync::atomic::{AtomicBool, Ordering::Acquire, Ordering::Release};
 use crate::loom::sync::Mutex;
 use crate::task::{Task, TaskId};
@@ -29,7 +34,12 @@ impl Hasher for IdHasher {
     }
 }
 
-type Shard = HashMap<TaskId, Task, BuildHasherDefault<IdHasher>>;
+/// One shard: its live tasks, and the summed counters of those that have left it.
+#[derive(Default)]
+struct Shard {
+    tasks: HashMap<TaskId, Task, BuildHasherDefault<IdHasher>>,
+    retired: TaskTotals,
+}
 
 pub(crate) struct OwnedTasks {
     shards: Box<[Mutex<Shard>]>,
@@ -56,30 +66,46 @@ impl OwnedTasks {
         if self.closed.load(Acquire) {
             return Err(task);
         }
-        shard.insert(task.id(), task);
+        shard.tasks.insert(task.id(), task);
         Ok(())
     }
 
     pub(crate) fn remove(&self, id: TaskId) -> Option<Task> {
-        self.shard(id).lock().remove(&id)
+        let mut shard = self.shard(id).lock();
+        let task = shard.tasks.remove(&id)?;
+        shard.retired.add(&task.header().stats);
+        Some(task)
+    }
+
+    /// Counters summed over every task this registry has held.
+    pub(crate) fn totals(&self) -> TaskTotals {
+        let mut totals = TaskTotals::default();
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            totals.merge(&shard.retired);
+            for task in shard.tasks.values() {
+                totals.add(&task.header().stats);
+            }
+        }
+        totals
     }
 
     /// A new reference to the task with this id, if it is alive.
     pub(crate) fn get(&self, id: TaskId) -> Option<Task> {
-        self.shard(id).lock().get(&id).map(Task::clone_ref)
+        self.shard(id).lock().tasks.get(&id).map(Task::clone_ref)
     }
 
     /// New references to every live task (for `spin_report_all` and `tasks.json`).
     pub(crate) fn snapshot(&self) -> Vec<Task> {
         let mut all = Vec::new();
         for shard in self.shards.iter() {
-            all.extend(shard.lock().values().map(Task::clone_ref));
+            all.extend(shard.lock().tasks.values().map(Task::clone_ref));
         }
         all
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().len()).sum()
+        self.shards.iter().map(|s| s.lock().tasks.len()).sum()
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -91,7 +117,7 @@ impl OwnedTasks {
         self.closed.store(true, Release);
         let mut all = Vec::new();
         for shard in self.shards.iter() {
-            all.extend(shard.lock().drain().map(|(_, t)| t));
+            all.extend(shard.lock().tasks.drain().map(|(_, t)| t));
         }
         all
     }
