@@ -30,10 +30,14 @@ impl Clock {
         self.now_ms.load(Relaxed)
     }
 
-    /// Reads the real clock and advances the coarse one. Called by the monitor thread.
+    /// Reads the real clock and advances the coarse one. Called by the monitor thread, and
+    /// by a worker returning from a park (the monitor sleeps long while all workers do).
     pub(crate) fn advance(&self) -> u64 {
         let now = self.start.elapsed().as_millis() as u64 + 1;
-        self.now_ms.fetch_max(now, Relaxed);
+        // A plain load first: the line is read by every poll, so write it only on a new tick.
+        if now > self.now_ms.load(Relaxed) {
+            self.now_ms.fetch_max(now, Relaxed);
+        }
         now
     }
 

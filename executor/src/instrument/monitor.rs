@@ -1,14 +1,21 @@
 //! The monitor thread: one per runtime.
 //!
-//! Every millisecond while any worker is awake (every 25 ms while all sleep) it advances the
-//! coarse clock; every 10 ms it looks for stalls (a worker inside one poll for longer than
-//! the stall threshold) and wakes demoted tasks whose backoff expired if no worker did. It
-//! costs the poll path nothing: workers publish the task they poll and when it began with
-//! two plain stores, which the poll accounting needs anyway.
+//! Every millisecond while any worker is awake (every [`IDLE_PERIOD`] while all sleep) it
+//! advances the coarse clock; every 10 ms it looks for stalls (a worker inside one poll for
+//! longer than the stall threshold) and wakes demoted tasks whose backoff expired if no
+//! worker did. It costs the poll path nothing: workers publish the task they poll and when
+//! it began with two plain stores, which the poll accounting needs anyway.
+//!
+//! An idle runtime should cost nothing, so the monitor mostly sleeps then; a worker that
+//! wakes advances the clock itself (`Clock::advance`), so its first polls do not read a
+//! tick that is up to an idle period old while the monitor has not noticed it is awake.
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::scheduler::Shared;
 use crate::task::TaskId;
 use std::time::Duration;
+
+/// How long the monitor sleeps while every worker does.
+const IDLE_PERIOD: Duration = Duration::from_millis(250);
 
 /// Tells the monitor to stop.
 #[derive(Debug, Default)]
@@ -46,7 +53,7 @@ pub(crate) fn run(shared: Arc<Shared>, stop: Arc<MonitorStop>) {
             }
         }
         let period = if shared.idle.num_unparked() == 0 {
-            Duration::from_millis(25)
+            IDLE_PERIOD
         } else {
             Duration::from_millis(1)
         };

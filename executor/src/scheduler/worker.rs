@@ -192,9 +192,9 @@ impl WorkerContext {
                 return;
             };
             if lifo_polls >= max_lifo_polls {
-                // To the queue, which this worker runs next anyway: no one else is woken
-                // for it (as in tokio; a parked worker would mostly find nothing to steal).
                 core.queue.push(next);
+                drop(core);
+                self.shared.notify_parked();
                 return;
             }
             drop(core);
@@ -276,6 +276,8 @@ impl WorkerContext {
             self.core.borrow_mut().in_park = true;
             self.remote().park.park(timeout);
             self.core.borrow_mut().in_park = false;
+            // The monitor may be in its long idle sleep: keep the coarse clock current.
+            self.shared.instrument.clock.advance();
             if self.shared.is_shutdown() {
                 return;
             }
