@@ -25,26 +25,10 @@
 mod scheduler;
 
 use criterion::{criterion_group, criterion_main, Bencher, Criterion};
-use scheduler::{on_tokio, on_wakeful, NUM_SPAWN};
+use scheduler::{on_tokio, on_wakeful, tokio_rt, wakeful_rt, NUM_SPAWN};
 use std::sync::atomic::Ordering::Relaxed;
 
 const WORKER_COUNTS: [usize; 2] = [2, 4];
-
-fn wakeful_rt(workers: usize, spin_detection: bool) -> wakeful::runtime::Runtime {
-    wakeful::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .spin_detection(spin_detection)
-        .build()
-        .expect("wakeful runtime")
-}
-
-fn tokio_rt(workers: usize) -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
 
 /// What a bench needs running in the background while it is measured.
 #[derive(Clone, Copy)]

@@ -18,7 +18,7 @@
 #[allow(dead_code, reason = "this bench uses two of the bodies")]
 mod scheduler;
 
-use scheduler::{on_tokio, on_wakeful, Iterate};
+use scheduler::{on_tokio, on_wakeful, tokio_rt, wakeful_rt, Iterate};
 use std::time::{Duration, Instant};
 
 const WORKER_COUNTS: [usize; 2] = [2, 4];
@@ -89,11 +89,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn measure(workload: usize, workers: usize, rounds: usize, iters: u32) -> [Vec<f64>; 3] {
     let on = wakeful_rt(workers, true);
     let off = wakeful_rt(workers, false);
-    let tokio = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let tokio = tokio_rt(workers);
     let run = |side: usize| -> f64 {
         let mut timed = Timed {
             iters,
@@ -121,14 +117,6 @@ fn measure(workload: usize, workers: usize, rounds: usize, iters: u32) -> [Vec<f
         }
     }
     times
-}
-
-fn wakeful_rt(workers: usize, spin_detection: bool) -> wakeful::runtime::Runtime {
-    wakeful::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .spin_detection(spin_detection)
-        .build()
-        .expect("wakeful runtime")
 }
 
 fn main() {

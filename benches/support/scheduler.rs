@@ -18,6 +18,24 @@ impl Iterate for criterion::Bencher<'_> {
     }
 }
 
+/// A wakeful runtime with `workers` workers, spin accounting on or off.
+pub fn wakeful_rt(workers: usize, spin_detection: bool) -> wakeful::runtime::Runtime {
+    wakeful::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .spin_detection(spin_detection)
+        .build()
+        .expect("wakeful runtime")
+}
+
+/// A tokio runtime as tokio's own bench builds it (`enable_all`).
+pub fn tokio_rt(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
 pub const NUM_SPAWN: usize = 10_000;
 pub const STALL_DUR: Duration = Duration::from_micros(10);
 
