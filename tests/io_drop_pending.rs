@@ -15,16 +15,15 @@ use wakeful::net::{TcpListener, TcpStream, UdpSocket};
 
 /// Polls `f` once and asserts it is pending (so it has registered its waker), then drops it.
 async fn drop_while_pending<F: Future>(f: F) {
+    assert!(poll_once_then_drop(f).await, "expected a pending future");
+}
+
+/// Polls `f` once, drops it, and says whether that poll was pending.
+async fn poll_once_then_drop<F: Future>(f: F) -> bool {
     let mut f = Box::pin(f);
-    poll_fn(|cx| {
-        assert!(
-            f.as_mut().poll(cx).is_pending(),
-            "expected a pending future"
-        );
-        Poll::Ready(())
-    })
-    .await;
+    let pending = poll_fn(|cx| Poll::Ready(f.as_mut().poll(cx).is_pending())).await;
     drop(f);
+    pending
 }
 
 async fn one_round() {
@@ -41,17 +40,29 @@ async fn one_round() {
     let mut buf = [0u8; 64];
     drop_while_pending(client.read(&mut buf)).await;
 
-    // write: fill the send and receive buffers until a write is pending.
+    // write: fill the send and receive buffers until a write is pending. The kernel may
+    // still grow the socket buffers (TCP autotuning, ACKs freeing send space) right after a
+    // write would block, so the next write can complete: then fill again and retry.
     let chunk = vec![1u8; 256 * 1024];
-    poll_fn(|cx| loop {
-        match Pin::new(&mut server).poll_write(cx, &chunk) {
-            Poll::Ready(Ok(_)) => continue,
-            Poll::Ready(Err(e)) => panic!("{e}"),
-            Poll::Pending => return Poll::Ready(()),
+    let mut dropped_pending_write = false;
+    for _ in 0..100 {
+        poll_fn(|cx| loop {
+            match Pin::new(&mut server).poll_write(cx, &chunk) {
+                Poll::Ready(Ok(_)) => continue,
+                Poll::Ready(Err(e)) => panic!("{e}"),
+                Poll::Pending => return Poll::Ready(()),
+            }
+        })
+        .await;
+        if poll_once_then_drop(server.write_all(&chunk)).await {
+            dropped_pending_write = true;
+            break;
         }
-    })
-    .await;
-    drop_while_pending(server.write_all(&chunk)).await;
+    }
+    assert!(
+        dropped_pending_write,
+        "no write stayed pending after 100 fills"
+    );
 
     // connect: dropped after one poll, whatever its state.
     {
