@@ -277,6 +277,9 @@ impl WorkerContext {
             self.remote().park.park(timeout);
             self.core.borrow_mut().in_park = false;
             // The monitor may be in its long idle sleep: keep the coarse clock current.
+            // (Not under loom: the models must not depend on the real clock, and they run
+            // no monitor.)
+            #[cfg(not(loom))]
             self.shared.instrument.clock.advance();
             if self.shared.is_shutdown() {
                 return;
