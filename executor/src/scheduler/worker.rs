@@ -52,6 +52,12 @@ impl Core {
         self.lifo.is_some() || !self.queue.is_empty() || !self.deferred.is_empty()
     }
 
+    /// Another worker should be woken to help: more is queued here than this worker runs
+    /// next, and it is not searching (a searcher notifies when it finds work).
+    fn should_notify_others(&self) -> bool {
+        !self.is_searching && self.queue.len() + usize::from(self.lifo.is_some()) > 1
+    }
+
     /// Moves the deferred (yielded) tasks to the back of the run queue.
     fn flush_deferred(&mut self) {
         for task in self.deferred.drain(..) {
@@ -117,9 +123,7 @@ impl WorkerContext {
                 core.tick
             };
             if tick % config.event_interval == 0 {
-                self.core.borrow_mut().in_park = true;
-                self.remote().park.park_yield();
-                self.core.borrow_mut().in_park = false;
+                self.in_park(|| self.remote().park.park_yield());
                 self.shared.wake_demoted();
                 self.flush_deferred();
                 self.notify_if_stealable();
@@ -218,10 +222,7 @@ impl WorkerContext {
         } else if let Some(prev) = core.lifo.replace(task) {
             core.queue.push(prev);
         }
-        // Another worker should help only if there is more here than we will run next.
-        let notify = !core.is_searching
-            && !core.in_park
-            && core.queue.len() + usize::from(core.lifo.is_some()) > 1;
+        let notify = !core.in_park && core.should_notify_others();
         drop(core);
         if notify {
             self.shared.notify_parked();
@@ -273,9 +274,7 @@ impl WorkerContext {
         loop {
             self.shared.instrument.workers[self.index].parks.incr();
             let timeout = self.shared.demoted.next_deadline();
-            self.core.borrow_mut().in_park = true;
-            self.remote().park.park(timeout);
-            self.core.borrow_mut().in_park = false;
+            self.in_park(|| self.remote().park.park(timeout));
             // The monitor may be in its long idle sleep: keep the coarse clock current.
             // (Not under loom: the models must not depend on the real clock, and they run
             // no monitor.)
@@ -292,14 +291,19 @@ impl WorkerContext {
         }
     }
 
+    /// Runs `f` (a call into this worker's `Park`) with `Core::in_park` set.
+    fn in_park(&self, f: impl FnOnce()) {
+        self.core.borrow_mut().in_park = true;
+        f();
+        self.core.borrow_mut().in_park = false;
+    }
+
     /// After a turn of the reactor (parked, or `park_yield`) or a flush of the deferred
     /// tasks, which push work here without notifying anyone: one other worker is woken if
     /// there is more here than this one runs next (the rule of `schedule_local`). A
     /// searching worker notifies when it finds work instead (`run_task`).
     fn notify_if_stealable(&self) {
-        let core = self.core.borrow();
-        let notify = !core.is_searching && core.queue.len() + usize::from(core.lifo.is_some()) > 1;
-        drop(core);
+        let notify = self.core.borrow().should_notify_others();
         if notify {
             self.shared.notify_parked();
         }
