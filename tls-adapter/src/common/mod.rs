@@ -46,6 +46,7 @@
 //! wakes each for its own direction.
 pub(crate) mod adapter;
 pub(crate) mod handshake;
+pub(crate) mod read_ahead;
 pub(crate) mod stream;
 
 use std::io::{self, IoSlice, Read, Write};
@@ -58,6 +59,7 @@ use rustls::{ConnectionCommon, IoState, SideData};
 use wakeful_executor::task::progress;
 
 use adapter::{IoOutcome, IoView};
+use read_ahead::ReadAhead;
 
 /// What `poll_read` answers once buffered plaintext is drained; see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +97,42 @@ pub(crate) struct Core<IO, C> {
     write_parked: bool,
     /// Bytes went to the transport since its last completed `poll_flush`.
     pub(crate) need_flush: bool,
+    /// Transport bytes read ahead of rustls (bulk flows only; see [`read_ahead`]).
+    ahead: ReadAhead,
+}
+
+impl<IO, C, SD> Core<IO, C>
+where
+    C: DerefMut + Deref<Target = ConnectionCommon<SD>>,
+    SD: SideData,
+{
+    /// See `TlsStream::set_read_ahead`.
+    pub(crate) fn set_read_ahead(&mut self, enabled: bool) {
+        self.ahead.set_enabled(enabled);
+    }
+
+    /// Takes the stream apart: the transport, the connection, and the TLS bytes read from
+    /// the transport ahead of rustls (they come before the transport's next bytes).
+    pub(crate) fn into_parts(mut self) -> (IO, C, Vec<u8>) {
+        let rest = self.ahead.take();
+        (self.io, self.conn, rest)
+    }
+
+    /// Takes the stream apart, handing rustls as much as it takes of the bytes read ahead
+    /// (see `TlsStream::into_inner`).
+    pub(crate) fn into_inner(mut self) -> (IO, C) {
+        while !self.ahead.buffered().is_empty() {
+            let mut buffered = self.ahead.buffered();
+            match self.conn.read_tls(&mut buffered) {
+                Ok(n) if n > 0 => self.ahead.consume(n),
+                _ => break,
+            }
+            if self.conn.process_new_packets().is_err() {
+                break;
+            }
+        }
+        (self.io, self.conn)
+    }
 }
 
 pub(crate) fn invalid_data(e: rustls::Error) -> io::Error {
@@ -123,15 +161,35 @@ where
             failed: None,
             write_parked: false,
             need_flush: false,
+            ahead: ReadAhead::default(),
         }
     }
 
     /// One `read_tls` from the transport: `Done(0)` is transport EOF (or rustls declining
-    /// to read after a close_notify).
+    /// to read after a close_notify). With read-ahead on, rustls is fed from the buffer,
+    /// which one transport read refills when empty.
     pub(crate) fn read_tls(&mut self, cx: &mut Context<'_>) -> io::Result<IoOutcome> {
-        let mut view = IoView::new(&mut self.io, cx);
-        let res = self.conn.read_tls(&mut view);
-        view.outcome(res)
+        if !self.ahead.is_on() {
+            let mut view = IoView::new(&mut self.io, cx);
+            let res = self.conn.read_tls(&mut view);
+            let out = view.outcome(res)?;
+            if let IoOutcome::Done(n) = out {
+                self.ahead.after_direct_read(n);
+            }
+            return Ok(out);
+        }
+        if self.ahead.buffered().is_empty() {
+            match Pin::new(&mut self.io).poll_read(cx, self.ahead.spare()) {
+                Poll::Pending => return Ok(IoOutcome::Pending),
+                Poll::Ready(res) => self.ahead.filled(res?),
+            }
+        }
+        // An empty buffer here is transport EOF: rustls reads 0 from it and records EOF,
+        // as it would from the transport.
+        let mut buffered = self.ahead.buffered();
+        let n = self.conn.read_tls(&mut buffered)?;
+        self.ahead.consume(n);
+        Ok(IoOutcome::Done(n))
     }
 
     /// One `write_tls` to the transport.

@@ -68,8 +68,32 @@ macro_rules! tls_stream {
             }
 
             /// Takes the transport and the connection apart.
+            ///
+            /// With read-ahead on ([`set_read_ahead`](Self::set_read_ahead)), the bytes
+            /// read ahead are handed to the connection first; rustls refuses input while
+            /// it holds 16 KiB of unread plaintext, and any it refuses are dropped. Use
+            /// [`into_parts`](Self::into_parts) to keep them.
             pub fn into_inner(self) -> (IO, $conn) {
-                (self.core.io, self.core.conn)
+                self.core.into_inner()
+            }
+
+            /// Takes the stream apart without losing a byte: the transport, the
+            /// connection, and the TLS bytes read from the transport ahead of the
+            /// connection (empty unless read-ahead is on), which come before the
+            /// transport's next bytes.
+            pub fn into_parts(self) -> (IO, $conn, Vec<u8>) {
+                self.core.into_parts()
+            }
+
+            /// Reads the transport ahead of rustls (off by default). rustls takes at most
+            /// about 4 KiB per read, so fed directly a bulk transfer costs one transport
+            /// read per 4 KiB; with read-ahead on, once a read shows a bulk flow, the stream
+            /// reads up to 33 KiB at a time into a buffer of its own and feeds rustls from
+            /// it. The buffer is freed when the flow goes quiet, so connections carrying
+            /// small messages never hold one. Turning it off keeps the bytes already read
+            /// ahead: they are delivered first.
+            pub fn set_read_ahead(&mut self, enabled: bool) {
+                self.core.set_read_ahead(enabled);
             }
         }
 

@@ -1,0 +1,238 @@
+//! Read-ahead in wakeful-tls (`TlsStream::set_read_ahead`): off by default; on, a bulk flow
+//! reads the transport in large pieces (not in the ~4 KiB rustls asks for) and delivers
+//! every byte in order; `into_parts` returns the bytes read ahead, so nothing is lost.
+//!
+//! The transport is an in-memory pipe whose writes never block, so the client's whole
+//! stream (and its close_notify) is buffered before the server reads: how many reads the
+//! server makes depends only on how much it asks for each time, not on scheduling.
+mod tls_support;
+
+use std::collections::VecDeque;
+use std::io::{self, Read};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use futures_io::{AsyncRead, AsyncWrite};
+use futures_util::io::{AsyncReadExt, AsyncWriteExt};
+use tls_support::*;
+use wakeful::runtime::Runtime;
+use wakeful::tls::{client, server};
+
+/// One direction of the pipe.
+#[derive(Default)]
+struct Half {
+    bytes: VecDeque<u8>,
+    closed: bool,
+    reader: Option<Waker>,
+}
+
+/// One end of an in-memory duplex pipe. Counts its reads that returned bytes.
+struct End {
+    rx: Arc<Mutex<Half>>,
+    tx: Arc<Mutex<Half>>,
+    reads: Arc<AtomicU64>,
+}
+
+fn pipe() -> (End, End) {
+    let (a, b) = (Arc::default(), Arc::default());
+    let end = |rx: &Arc<Mutex<Half>>, tx: &Arc<Mutex<Half>>| End {
+        rx: rx.clone(),
+        tx: tx.clone(),
+        reads: Arc::default(),
+    };
+    (end(&a, &b), end(&b, &a))
+}
+
+impl Read for End {
+    /// `WouldBlock` when nothing is buffered and the writer has not closed.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut rx = self.rx.lock().unwrap();
+        if rx.bytes.is_empty() && !rx.closed {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let n = rx.bytes.len().min(buf.len());
+        for (dst, src) in buf.iter_mut().zip(rx.bytes.drain(..n)) {
+            *dst = src;
+        }
+        if n > 0 {
+            self.reads.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+impl AsyncRead for End {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        match Read::read(&mut *self, buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let mut rx = self.rx.lock().unwrap();
+                // Re-check under the lock the writer takes to wake us.
+                if rx.bytes.is_empty() && !rx.closed {
+                    rx.reader = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                drop(rx);
+                Poll::Ready(Read::read(&mut *self, buf))
+            }
+            res => Poll::Ready(res),
+        }
+    }
+}
+
+impl End {
+    fn push(&self, f: impl FnOnce(&mut Half)) {
+        let waker = {
+            let mut tx = self.tx.lock().unwrap();
+            f(&mut tx);
+            tx.reader.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+impl AsyncWrite for End {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.push(|tx| tx.bytes.extend(buf));
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.push(|tx| tx.closed = true);
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A TLS 1.3 pair over a pipe, and the client's stream of `total` pattern bytes (in 64 KiB
+/// writes) and close_notify already buffered for the server, whose read-ahead is set to
+/// `read_ahead`.
+fn pair_with_stream_sent(
+    rt: &Runtime,
+    total: usize,
+    read_ahead: bool,
+) -> (server::TlsStream<End>, Arc<AtomicU64>) {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["localhost"]);
+    let (server_end, client_end) = pipe();
+    let server_reads = server_end.reads.clone();
+    let acceptor = wakeful::tls::TlsAcceptor::from(server_config(&leaf, TLS13, &[]));
+    let connector = wakeful::tls::TlsConnector::from(client_config(&pki, TLS13, &[]));
+    let (mut server, mut client): (server::TlsStream<End>, client::TlsStream<End>) = rt
+        .block_on(futures_util::future::try_join(
+            acceptor.accept(server_end),
+            connector.connect(name("localhost"), client_end),
+        ))
+        .unwrap();
+    rt.block_on(async {
+        let mut at = 0;
+        while at < total {
+            let n = (64 * 1024).min(total - at);
+            client.write_all(pattern(at as u64, n)).await.unwrap();
+            at += n;
+        }
+        client.close().await.unwrap();
+    });
+    server.set_read_ahead(read_ahead);
+    server_reads.store(0, Ordering::Relaxed);
+    (server, server_reads)
+}
+
+/// Reads the whole stream, checking every byte; returns the transport reads it took.
+fn read_all(read_ahead: bool) -> u64 {
+    const TOTAL: usize = 1 << 20;
+    let rt = rt();
+    let (mut server, reads) = pair_with_stream_sent(&rt, TOTAL, read_ahead);
+    let received = rt.block_on(async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut at = 0;
+        loop {
+            let n = server.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break at;
+            }
+            assert!(buf[..n] == *pattern(at as u64, n), "bytes differ at {at}");
+            at += n;
+        }
+    });
+    assert_eq!(received, TOTAL);
+    reads.load(Ordering::Relaxed)
+}
+
+/// 1 MiB in fewer reads than this needs more than 24 KiB per read: rustls asks its reader
+/// for 4 KiB to ~18 KiB at a time, so fed directly it takes at least 57 (read-ahead takes
+/// 33 KiB at a time: about 33).
+const READS_FOR_1_MIB: u64 = (1 << 20) / (24 * 1024);
+
+#[test]
+fn with_read_ahead_a_bulk_flow_reads_the_transport_in_large_pieces() {
+    let _guard = watchdog("with_read_ahead", 120);
+    let reads = read_all(true);
+    assert!(
+        reads <= READS_FOR_1_MIB,
+        "{reads} transport reads for 1 MiB: read-ahead is not reading ahead"
+    );
+}
+
+#[test]
+fn without_read_ahead_rustls_reads_the_transport_itself() {
+    let _guard = watchdog("without_read_ahead", 120);
+    let reads = read_all(false);
+    assert!(
+        reads > READS_FOR_1_MIB,
+        "{reads} transport reads for 1 MiB: read ahead although off"
+    );
+}
+
+#[test]
+fn into_parts_returns_the_bytes_read_ahead() {
+    let _guard = watchdog("into_parts_returns_the_bytes_read_ahead", 120);
+    const TOTAL: usize = 256 * 1024;
+    const FIRST: usize = 10_000;
+    let rt = rt();
+    let (mut server, reads) = pair_with_stream_sent(&rt, TOTAL, true);
+    let mut buf = vec![0u8; 64 * 1024];
+    rt.block_on(server.read_exact(&mut buf[..FIRST])).unwrap();
+    assert!(buf[..FIRST] == *pattern(0, FIRST));
+    assert!(
+        reads.load(Ordering::Relaxed) >= 2,
+        "read-ahead never started"
+    );
+
+    // The rest, synchronously: from the connection, then the bytes read ahead of it, then
+    // the raw transport.
+    let (io, mut conn, ahead) = server.into_parts();
+    assert!(
+        !ahead.is_empty(),
+        "nothing was read ahead: the test proves nothing"
+    );
+    let mut rest = std::io::Read::chain(io::Cursor::new(ahead), io);
+    let mut at = FIRST;
+    loop {
+        match conn.reader().read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                assert!(buf[..n] == *pattern(at as u64, n), "bytes differ at {at}");
+                at += n;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                assert!(conn.read_tls(&mut rest).unwrap() > 0, "stream ended early");
+                conn.process_new_packets().unwrap();
+            }
+            Err(e) => panic!("reading the rest: {e}"),
+        }
+    }
+    assert_eq!(at, TOTAL, "bytes lost when the stream was taken apart");
+}
