@@ -236,3 +236,40 @@ fn into_parts_returns_the_bytes_read_ahead() {
     }
     assert_eq!(at, TOTAL, "bytes lost when the stream was taken apart");
 }
+
+/// The 2025 incident's wire, in a bulk flow with read-ahead on: the stream, a close_notify,
+/// then the start of a record that never completes, all in the buffer at once. Every byte
+/// before the close_notify is delivered, then EOF, and EOF again: the bytes behind the
+/// close_notify are never processed and the reader never waits on them (or spins).
+#[test]
+fn with_read_ahead_bytes_behind_a_close_notify_stay_unread() {
+    let _guard = watchdog("bytes_behind_a_close_notify", 120);
+    const TOTAL: usize = 256 * 1024;
+    let rt = rt();
+    let (mut server, _reads) = pair_with_stream_sent(&rt, TOTAL, true);
+    // A partial application-data record header after the close_notify.
+    server
+        .get_ref()
+        .0
+        .rx
+        .lock()
+        .unwrap()
+        .bytes
+        .extend([0x17, 0x03, 0x03, 0x40]);
+    let (received, eofs) = rt.block_on(async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut at = 0;
+        loop {
+            let n = server.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            assert!(buf[..n] == *pattern(at as u64, n), "bytes differ at {at}");
+            at += n;
+        }
+        let again = server.read(&mut buf).await.unwrap();
+        (at, again)
+    });
+    assert_eq!(received, TOTAL);
+    assert_eq!(eofs, 0, "a second read after close_notify is not EOF");
+}
