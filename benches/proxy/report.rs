@@ -107,6 +107,24 @@ fn med(samples: &[Sample], m: &Metric) -> Option<f64> {
     median(samples.iter().map(m.value))
 }
 
+/// One table row: `| first | label | a | b | ratio |`, the two values at `decimals`.
+fn row(
+    out: &mut String,
+    first: &str,
+    label: &str,
+    (a, b): (Option<f64>, Option<f64>),
+    ratio: Option<f64>,
+    decimals: usize,
+) {
+    let _ = writeln!(
+        out,
+        "| {first} | {label} | {} | {} | {} |",
+        num(a, decimals),
+        num(b, decimals),
+        num(ratio, 2)
+    );
+}
+
 /// wakeful vs tokio, per workload.
 pub fn main_table(opts: &Options, results: &Results) -> String {
     let mut out = String::new();
@@ -125,15 +143,8 @@ pub fn main_table(opts: &Options, results: &Results) -> String {
         results.idle.first().and_then(idle.value),
         results.idle.get(1).and_then(idle.value),
     );
-    let _ = writeln!(
-        out,
-        "| idle, {:.1} s, no traffic | {} | {} | {} | {} |",
-        opts.idle.as_secs_f64(),
-        idle.label,
-        num(w, 1),
-        num(t, 1),
-        num(ratio(w, t), 2)
-    );
+    let first = format!("idle, {:.1} s, no traffic", opts.idle.as_secs_f64());
+    row(&mut out, &first, idle.label, (w, t), ratio(w, t), 1);
     for (workload, [wakeful, tokio]) in &results.workloads {
         for (i, m) in metrics(*workload).iter().enumerate() {
             let (w, t) = (med(wakeful, m), med(tokio, m));
@@ -142,14 +153,7 @@ pub fn main_table(opts: &Options, results: &Results) -> String {
             } else {
                 String::new()
             };
-            let _ = writeln!(
-                out,
-                "| {name} | {} | {} | {} | {} |",
-                m.label,
-                num(w, m.decimals),
-                num(t, m.decimals),
-                num(ratio(w, t), 2)
-            );
+            row(&mut out, &name, m.label, (w, t), ratio(w, t), m.decimals);
         }
     }
     out
@@ -187,24 +191,12 @@ pub fn spinner_table(opts: &Options, idle_plain: &[Sample], drill: &Drill) -> St
     for (i, name) in ["wakeful", "tokio"].into_iter().enumerate() {
         let without = idle_plain.get(i).and_then(idle.value);
         let with = med(&drill.idle_spin[i], &idle);
-        let _ = writeln!(
-            out,
-            "| {name} | {} | {} | {} | {} |",
-            idle.label,
-            num(without, 1),
-            num(with, 1),
-            num(ratio(with, without), 2)
-        );
+        let idle_ratio = ratio(with, without);
+        row(&mut out, name, idle.label, (without, with), idle_ratio, 1);
         for m in &rows {
             let (without, with) = (med(&drill.plain[i], m), med(&drill.spin[i], m));
-            let _ = writeln!(
-                out,
-                "| | {} | {} | {} | {} |",
-                m.label,
-                num(without, m.decimals),
-                num(with, m.decimals),
-                num(ratio(with, without), 2)
-            );
+            let r = ratio(with, without);
+            row(&mut out, "", m.label, (without, with), r, m.decimals);
         }
     }
     out
