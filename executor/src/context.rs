@@ -190,9 +190,12 @@ pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
 pub(crate) fn enter_worker(cx: &WorkerContext, handle: Handle) -> WorkerGuard {
     let inst = cx.instrument();
     let accounting = if inst.config.enabled {
+        let worker = &inst.workers[cx.index];
+        // Its first poll begins now, as far as the stall watchdog can tell.
+        worker.tick.set(inst.clock.now_ms());
         (
             inst as *const RuntimeInstrument,
-            &inst.workers[cx.index] as *const WorkerStats,
+            worker as *const WorkerStats,
         )
     } else {
         (std::ptr::null(), std::ptr::null())

@@ -89,15 +89,20 @@ pub(crate) fn new_histogram() -> Histogram<u64> {
 pub(crate) struct WorkerStats {
     /// This worker's index (for its histogram and its stall records).
     pub(crate) index: usize,
-    /// The clock tick of the last poll timed for the runtime's histogram: the first poll
-    /// that begins in a new tick is.
-    pub(crate) sampled_tick: Counter,
+    /// The coarse clock as this worker last saw it: at the end of the first poll that ended
+    /// in each tick, and when it returns from a park. Between two of those the worker was
+    /// running tasks (never parked), so a poll in progress began at or after this tick: it
+    /// is the start the stall watchdog and the poll's end measure a stall from (the same
+    /// value on both sides, so each stall is one record). Written only by the worker, and
+    /// never during a poll.
+    pub(crate) tick: Counter,
+    /// 1: time the next poll for the runtime's histogram (set by the first poll to end in
+    /// each tick, so at most one poll per worker per millisecond is timed).
+    pub(crate) sample_next: Counter,
     pub(crate) steals: Counter,
     pub(crate) parks: Counter,
     /// The id of the task this worker is polling (0: none), for the stall watchdog.
     pub(crate) poll_task_id: Counter,
-    /// The clock tick at which that poll began.
-    pub(crate) poll_started: Counter,
 }
 
 /// A poll that ran longer than the stall threshold.

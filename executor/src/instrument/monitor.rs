@@ -3,8 +3,10 @@
 //! Every millisecond while any worker is awake (every [`IDLE_PERIOD`] while all sleep) it
 //! advances the coarse clock; every 10 ms it looks for stalls (a worker inside one poll for
 //! longer than the stall threshold) and wakes demoted tasks whose backoff expired if no
-//! worker did. It costs the poll path nothing: workers publish the task they poll and when
-//! it began with two plain stores, which the poll accounting needs anyway.
+//! worker did. It costs the poll path one plain store at each end of a poll: workers publish
+//! the id of the task they poll (0 between polls). When that poll began is the worker's
+//! `tick` (the clock it last saw, which it does not write during a poll), so the poll path
+//! does not read the clock when a poll begins.
 //!
 //! An idle runtime should cost nothing, so the monitor mostly sleeps then; a worker that
 //! wakes advances the clock itself (`Clock::advance`), so its first polls do not read a
@@ -68,14 +70,14 @@ fn check_stalls(shared: &Shared, now: u64) {
     let threshold = inst.stall_threshold_ms;
     for (worker, w) in inst.workers.iter().enumerate() {
         let id = w.poll_task_id.get();
-        let started = w.poll_started.get();
+        let started = w.tick.get();
         if id == 0 || now.saturating_sub(started) < threshold {
             continue;
         }
         // Look the task up in the registry: that reference keeps it alive while we read it.
         if let Some(task) = shared.owned.get(TaskId::from_u64(id)) {
             // Re-check that the worker is still inside the same poll.
-            if w.poll_task_id.get() == id && w.poll_started.get() == started {
+            if w.poll_task_id.get() == id && w.tick.get() == started {
                 inst.stall_ongoing(worker, &task, started, now);
             }
         }

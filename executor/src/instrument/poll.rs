@@ -2,23 +2,28 @@
 //!
 //! # The poll path
 //! `PollGuard::begin` publishes the task as this thread's current poll (for self-wake
-//! detection and the stall watchdog) and reads the coarse clock; `PollGuard::end` decides
-//! whether the poll made progress and was futile, updates the task's counters, and flags,
-//! demotes or restores it. No clock is read on this path except for tasks already flagged
-//! (their poll times feed their histogram) and the first poll a worker begins in each tick
-//! of the coarse clock (the runtime's poll-time histogram: at most 1,000 samples a second
-//! per worker, however many polls it runs).
+//! detection and the stall watchdog) and reads the coarse clock; `PollGuard::end` reads it
+//! again, decides whether the poll made progress and was futile, updates the task's
+//! counters, and flags, demotes or restores it. The end tests one thing for time: has the
+//! clock moved since the worker last looked (its `tick`, see `WorkerStats::tick`)? Only
+//! then (once per millisecond per busy worker) does it look further: did this very poll
+//! span the edge (evidence of work, see `spanned_work`), did it run past the stall
+//! threshold (measured from the worker's `tick`, as the watchdog does), and it asks for
+//! the worker's next poll to be timed. No real clock is read on this path except for
+//! tasks already flagged (their poll times feed their histogram) and that one poll per
+//! tick edge (the runtime's poll-time histogram: at most 1,000 samples a second per
+//! worker, however many polls it runs).
 //!
-//! What a futile poll writes beyond a poll with accounting off: the watchdog's two words
-//! (task, start tick) and their reset, and one counter (`futile_polls`). Everything else
-//! is derived: the current streak is `futile_polls` minus its value when the last futile
-//! run ended, and the runtime's totals are summed from the tasks when a report asks.
+//! What a futile poll writes beyond a poll with accounting off: the watchdog's word (the
+//! task's id) and its reset, and one counter (`futile_polls`). Everything else is derived:
+//! the current streak is `futile_polls` minus its value when the last futile run ended,
+//! and the runtime's totals are summed from the tasks when a report asks.
 //!
 //! # Definitions
 //! - **progress**: the poll returned `Ready`; or the code called [`crate::task::progress`]
 //!   (the io-driver does on bytes moved; channels and TLS should); or a timer woke it; or the
-//!   poll spanned a tick of the coarse clock and the task ran few polls since its previous
-//!   span (it did real work between yields; see `spanned_work`).
+//!   poll spanned a tick of the coarse clock and the task's recent spans came every few
+//!   polls (it did real work between yields; see `spanned_work`).
 //! - **futile**: returned `Pending`, no progress, and every wake that led to the poll was
 //!   internal (the task's own waker, a futile wake chain, or a demotion backoff).
 use super::stats::{flag, RATIO_ONE};
@@ -140,12 +145,10 @@ impl<'a> PollGuard<'a> {
             let (inst, worker) = unsafe { (&*inst, &*worker) };
             start_tick = inst.clock.now_ms();
             worker.poll_task_id.set(header.id.as_u64());
-            worker.poll_started.set(start_tick);
             let flags = stats.flags.get();
-            if flags & (flag::FLAGGED | flag::DEMOTED) != 0
-                || start_tick != worker.sampled_tick.get()
-            {
-                begin_rare(worker, stats, sources, flags, start_tick);
+            // `|`, not `||`: one branch.
+            if flags & (flag::FLAGGED | flag::DEMOTED) | worker.sample_next.get() != 0 {
+                begin_rare(worker, stats, sources, flags);
             }
         }
         // Count each source that woke the task (usually exactly one bit is set).
@@ -185,9 +188,10 @@ impl<'a> PollGuard<'a> {
         let (inst, worker) = unsafe { (&*inst, &*worker) };
         worker.poll_task_id.set(0);
         let now = inst.clock.now_ms();
-        // `|`, not `||`: three flags, no branches.
-        let mut progress = ready | left.hinted | self.sources.contains(WakeSource::Timer);
-        if now != self.start_tick {
+        // `|`, not `||`: no branches. A timer wake is progress too, but `only_internal`
+        // below excludes it, so only the non-futile path needs to test for it.
+        let mut progress = ready | left.hinted;
+        if now != worker.tick.get() {
             progress |= self.crossed_tick(inst, worker, now, progress);
         }
         if let Some(t0) = left.timed_since {
@@ -205,6 +209,7 @@ impl<'a> PollGuard<'a> {
                 self.detect(inst, now, false, self_woke || deferred, true, window_end);
             }
         } else {
+            let progress = progress | self.sources.contains(WakeSource::Timer);
             if progress {
                 stats.progress_polls.incr();
             }
@@ -220,8 +225,10 @@ impl<'a> PollGuard<'a> {
         outcome(stats, ready, self_woke, deferred)
     }
 
-    /// The poll spanned a tick of the coarse clock: records a stall if it ran past the
-    /// threshold, and says whether the span counts as work (see `spanned_work`).
+    /// The clock moved since the worker last looked (before this poll began, or during it):
+    /// records a stall if the poll ran past the threshold, asks for the worker's next poll
+    /// to be timed (the runtime's histogram), and says whether this poll did work: only if
+    /// the edge passed during the poll itself (see `spanned_work`).
     #[cold]
     fn crossed_tick(
         &self,
@@ -230,10 +237,15 @@ impl<'a> PollGuard<'a> {
         now: u64,
         progress: bool,
     ) -> bool {
-        if now.saturating_sub(self.start_tick) >= inst.stall_threshold_ms {
-            inst.stall_finished(worker.index, self.header, self.start_tick, now);
+        let started = worker.tick.get();
+        if now.saturating_sub(started) >= inst.stall_threshold_ms {
+            inst.stall_finished(worker.index, self.header, started, now);
         }
-        !progress && self.spanned_work(inst)
+        worker.tick.set(now);
+        worker.sample_next.set(1);
+        now != self.start_tick
+            && !(progress || self.sources.contains(WakeSource::Timer))
+            && self.spanned_work(inst)
     }
 
     /// A poll that was not futile, of a task with a futile run behind it or a flag: ends
@@ -261,16 +273,28 @@ impl<'a> PollGuard<'a> {
 
     /// Did this poll do real work by the clock? A poll that spans a tick ran up to a
     /// millisecond, but a task polled back to back is inside a poll most of the time, so
-    /// some tiny poll of a spinner straddles each tick edge by chance. Such a span counts as
-    /// work only if the task ran few polls (at most the streak threshold) since its previous
-    /// span: a task yielding after every 100 µs of work spans a tick every ~10 polls; a
-    /// spinner runs thousands of polls between spans.
+    /// some tiny poll of a spinner straddles each tick edge by chance. A span is evidence of
+    /// work when spans come every few polls (at most the streak threshold apart): a task
+    /// yielding after every 100 µs of work spans a tick every ~10 polls; a spinner polled
+    /// back to back runs thousands of polls between spans.
+    ///
+    /// One short gap is not enough: a spinner polled rarely (demoted, or starved by busy
+    /// neighbours) meets an edge with the small chance its microsecond poll gives it, so the
+    /// gap between two of its spans is a random count of polls, and about one in sixteen is
+    /// short. The span counts only if the gap before the previous span was short too (one
+    /// in some 250 for such a spinner; every time for the compute task, from its third
+    /// span on).
     fn spanned_work(&self, inst: &RuntimeInstrument) -> bool {
         let stats = &self.header.stats;
         let polls = stats.polls.get();
-        let since = polls - stats.last_span_poll.get();
+        let was_short = stats.has(flag::SHORT_SPAN_GAP);
+        let gap = polls - stats.last_span_poll.get();
+        let (short, work) = span_verdict(gap, was_short, inst.config.futile_streak_threshold);
         stats.last_span_poll.set(polls);
-        since <= inst.config.futile_streak_threshold
+        if short != was_short {
+            stats.set_flag(flag::SHORT_SPAN_GAP, short);
+        }
+        work
     }
 
     /// Suspicion, flagging (hysteretic), demotion and restoration.
@@ -313,7 +337,7 @@ impl<'a> PollGuard<'a> {
             }
         } else {
             stats.suspect_since.set(0);
-            if stats.flags.get() == 0 {
+            if stats.flags.get() & !flag::SHORT_SPAN_GAP == 0 {
                 return;
             }
         }
@@ -346,6 +370,14 @@ impl<'a> PollGuard<'a> {
     }
 }
 
+/// The rule of `PollGuard::spanned_work`: a span `gap` polls after the task's previous one,
+/// which came after a short gap or not (`was_short`). Returns (this gap is short, the span
+/// counts as work).
+fn span_verdict(gap: u64, was_short: bool, threshold: u64) -> (bool, bool) {
+    let short = gap <= threshold;
+    (short, short && was_short)
+}
+
 /// What the scheduler does after the poll. A withheld (deferred) self-wake is never dropped:
 /// it waits out the backoff if the task is still demoted, or is delivered now.
 #[inline(always)]
@@ -365,20 +397,15 @@ fn outcome(stats: &super::TaskStats, ready: bool, self_woke: bool, deferred: boo
     }
 }
 
-/// The start of a poll of a flagged or demoted task, or of the worker's first poll in a
-/// new tick (sampled for the runtime's histogram): times it, and restores a demoted task
-/// that a real event woke (its self-wakes are honoured again).
+/// The start of a poll of a flagged or demoted task, or of the worker's first poll after a
+/// tick edge (sampled for the runtime's histogram): times it (but a demoted task that is
+/// no longer flagged), and restores a demoted task that a real event woke (its self-wakes
+/// are honoured again).
 #[cold]
-fn begin_rare(
-    worker: &WorkerStats,
-    stats: &super::TaskStats,
-    sources: WakeSources,
-    flags: u64,
-    tick: u64,
-) {
-    let sampled = tick != worker.sampled_tick.get();
+fn begin_rare(worker: &WorkerStats, stats: &super::TaskStats, sources: WakeSources, flags: u64) {
+    let sampled = worker.sample_next.get() != 0;
     if sampled {
-        worker.sampled_tick.set(tick);
+        worker.sample_next.set(0);
     }
     if sampled || flags & flag::FLAGGED != 0 {
         context::time_poll();
@@ -405,4 +432,46 @@ pub(crate) fn task_finished(header: &Header) {
     let stats = &header.stats;
     stats.set_flag(flag::DEMOTED, false);
     stats.set_flag(flag::FINISHED, true);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::span_verdict;
+
+    /// Feeds the gaps (in polls) between successive spans of one task; returns which spans
+    /// count as work.
+    fn verdicts(gaps: &[u64]) -> Vec<bool> {
+        let mut was_short = false;
+        gaps.iter()
+            .map(|&gap| {
+                let (short, work) = span_verdict(gap, was_short, 64);
+                was_short = short;
+                work
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_task_that_spans_every_few_polls_works_from_its_third_span() {
+        assert_eq!(verdicts(&[10, 9, 11, 10]), [false, true, true, true]);
+    }
+
+    #[test]
+    fn a_rarely_polled_spinner_with_one_short_gap_at_a_time_never_works() {
+        // The drill's demoted spinner: gaps are random, about one in sixteen is short.
+        assert_eq!(verdicts(&[900, 40, 700, 52, 1200, 18, 300]), [false; 7]);
+    }
+
+    #[test]
+    fn a_back_to_back_spinner_never_works() {
+        assert_eq!(verdicts(&[1000, 980, 1020]), [false; 3]);
+    }
+
+    #[test]
+    fn one_long_gap_resets_the_evidence() {
+        assert_eq!(
+            verdicts(&[10, 10, 500, 10, 10]),
+            [false, true, false, false, true]
+        );
+    }
 }

@@ -48,6 +48,9 @@ pub(crate) mod flag {
     pub(crate) const RECOVERED: u64 = 1 << 3;
     /// The future is gone (completed, panicked or cancelled).
     pub(crate) const FINISHED: u64 = 1 << 4;
+    /// The task's last two spans of a clock tick were few polls apart (see
+    /// `PollGuard::spanned_work`). Not a state: reports and the detector ignore it.
+    pub(crate) const SHORT_SPAN_GAP: u64 = 1 << 5;
 }
 
 /// Counters summed over many tasks (the runtime's totals: live tasks plus retired ones).

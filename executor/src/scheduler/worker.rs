@@ -275,11 +275,15 @@ impl WorkerContext {
             self.shared.instrument.workers[self.index].parks.incr();
             let timeout = self.shared.demoted.next_deadline();
             self.in_park(|| self.remote().park.park(timeout));
-            // The monitor may be in its long idle sleep: keep the coarse clock current.
-            // (Not under loom: the models must not depend on the real clock, and they run
-            // no monitor.)
+            // The monitor may be in its long idle sleep: keep the coarse clock current, and
+            // this worker's view of it (its next poll begins now, not when it last looked;
+            // see `WorkerStats::tick`). (Not under loom: the models must not depend on the
+            // real clock, and they run no monitor.)
             #[cfg(not(loom))]
-            self.shared.instrument.clock.advance();
+            {
+                let inst = &self.shared.instrument;
+                inst.workers[self.index].tick.set(inst.clock.advance());
+            }
             if self.shared.is_shutdown() {
                 return;
             }
