@@ -91,10 +91,10 @@ pub(crate) struct WorkerStats {
     pub(crate) index: usize,
     /// The coarse clock as this worker last saw it: at the end of the first poll that ended
     /// in each tick, and when it returns from a park. Between two of those the worker was
-    /// running tasks (never parked), so a poll in progress began at or after this tick: it
-    /// is the start the stall watchdog and the poll's end measure a stall from (the same
-    /// value on both sides, so each stall is one record). Written only by the worker, and
-    /// never during a poll.
+    /// running tasks (never parked), so a poll in progress began at or after this tick: the
+    /// stall watchdog measures an ongoing stall from it, and both the watchdog and the
+    /// poll's end key the stall's record by it (the same value on both sides, so each stall
+    /// is one record). Written only by the worker, and never during a poll.
     pub(crate) tick: Counter,
     /// 1: time the next poll for the runtime's histogram (set by the first poll to end in
     /// each tick, so at most one poll per worker per millisecond is timed).

@@ -8,7 +8,7 @@
 //! clock moved since the worker last looked (its `tick`, see `WorkerStats::tick`)? Only
 //! then (once per millisecond per busy worker) does it look further: did this very poll
 //! span the edge (evidence of work, see `spanned_work`), did it run past the stall
-//! threshold (measured from the worker's `tick`, as the watchdog does), and it asks for
+//! threshold (recorded under the worker's `tick`, as the watchdog records it), and it asks for
 //! the worker's next poll to be timed. No real clock is read on this path except for
 //! tasks already flagged (their poll times feed their histogram) and that one poll per
 //! tick edge (the runtime's poll-time histogram: at most 1,000 samples a second per
@@ -237,9 +237,10 @@ impl<'a> PollGuard<'a> {
         now: u64,
         progress: bool,
     ) -> bool {
-        let started = worker.tick.get();
-        if now.saturating_sub(started) >= inst.stall_threshold_ms {
-            inst.stall_finished(worker.index, self.header, started, now);
+        // Whether it stalled is measured from this poll's own start; the record is keyed by
+        // the worker's tick, as the monitor keys an ongoing stall, so the two are one.
+        if now.saturating_sub(self.start_tick) >= inst.stall_threshold_ms {
+            inst.stall_finished(worker.index, self.header, worker.tick.get(), now);
         }
         worker.tick.set(now);
         worker.sample_next.set(1);
