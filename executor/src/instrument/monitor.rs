@@ -4,9 +4,9 @@
 //! advances the coarse clock; every 10 ms it looks for stalls (a worker inside one poll for
 //! longer than the stall threshold) and wakes demoted tasks whose backoff expired if no
 //! worker did. It costs the poll path one plain store at each end of a poll: workers publish
-//! the id of the task they poll (0 between polls). When that poll began is the worker's
-//! `tick` (the clock it last saw, which it does not write during a poll), so the poll path
-//! does not read the clock when a poll begins.
+//! the id of the task they poll (0 between polls). The poll began at or after the worker's
+//! `tick` (the clock it last saw, which it does not write during a poll): the watchdog
+//! measures the stall from there, so the poll path stores no start time.
 //!
 //! An idle runtime should cost nothing, so the monitor mostly sleeps then; a worker that
 //! wakes advances the clock itself (`Clock::advance`), so its first polls do not read a

@@ -399,9 +399,9 @@ fn outcome(stats: &super::TaskStats, ready: bool, self_woke: bool, deferred: boo
 }
 
 /// The start of a poll of a flagged or demoted task, or of the worker's first poll after a
-/// tick edge (sampled for the runtime's histogram): times it (but a demoted task that is
-/// no longer flagged), and restores a demoted task that a real event woke (its self-wakes
-/// are honoured again).
+/// tick edge (sampled for the runtime's histogram): times it if the task is flagged or
+/// the poll is the sample, and restores a demoted task that a real event woke (its
+/// self-wakes are honoured again).
 #[cold]
 fn begin_rare(worker: &WorkerStats, stats: &super::TaskStats, sources: WakeSources, flags: u64) {
     let sampled = worker.sample_next.get() != 0;

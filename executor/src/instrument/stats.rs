@@ -48,7 +48,7 @@ pub(crate) mod flag {
     pub(crate) const RECOVERED: u64 = 1 << 3;
     /// The future is gone (completed, panicked or cancelled).
     pub(crate) const FINISHED: u64 = 1 << 4;
-    /// The task's last two spans of a clock tick were few polls apart (see
+    /// The task's latest span of a clock tick came few polls after the one before it (see
     /// `PollGuard::spanned_work`). Not a state: reports and the detector ignore it.
     pub(crate) const SHORT_SPAN_GAP: u64 = 1 << 5;
 }
