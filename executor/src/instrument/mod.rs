@@ -11,8 +11,8 @@
 //!
 //! # Invariants
 //! - The poll path takes no lock and does no atomic read-modify-write for accounting; it
-//!   reads no clock except for flagged tasks and a worker's first poll in each tick of the
-//!   coarse clock. Each worker's own counters live on cache lines of their own. Totals
+//!   reads no real clock except for flagged tasks and a worker's next poll after each tick
+//!   of the coarse clock. Each worker's own counters live on cache lines of their own. Totals
 //!   over tasks (polls, futile polls, wakes) are summed from the tasks by reports, not
 //!   counted twice on the poll path.
 //! - Rare events (a task flagged, a stall, a demotion) may lock and allocate.

@@ -63,11 +63,12 @@ pub(crate) struct TaskTotals {
 }
 
 impl TaskTotals {
-    pub(crate) fn add(&mut self, s: &TaskStats) {
-        self.polls += s.polls.get();
-        self.futile_polls += s.futile_polls.get();
-        for (total, w) in self.wakes.iter_mut().zip(&s.wakes) {
-            *total += w.get();
+    /// One task's counters, read now.
+    pub(crate) fn of(s: &TaskStats) -> TaskTotals {
+        TaskTotals {
+            polls: s.polls.get(),
+            futile_polls: s.futile_polls.get(),
+            wakes: s.wakes.each_ref().map(Counter::get),
         }
     }
 

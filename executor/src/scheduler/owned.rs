@@ -73,7 +73,7 @@ impl OwnedTasks {
     pub(crate) fn remove(&self, id: TaskId) -> Option<Task> {
         let mut shard = self.shard(id).lock();
         let task = shard.tasks.remove(&id)?;
-        shard.retired.add(&task.header().stats);
+        shard.retired.merge(&TaskTotals::of(&task.header().stats));
         Some(task)
     }
 
@@ -84,7 +84,7 @@ impl OwnedTasks {
             let shard = shard.lock();
             totals.merge(&shard.retired);
             for task in shard.tasks.values() {
-                totals.add(&task.header().stats);
+                totals.merge(&TaskTotals::of(&task.header().stats));
             }
         }
         totals
