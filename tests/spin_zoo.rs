@@ -55,6 +55,11 @@ fn self_waking_spinner_is_flagged_demoted_and_named() {
     // It is never starved: it is still being polled while demoted.
     let polls = t.polls;
     wait_for_task(&rt, id, "polled again while demoted", |t| t.polls > polls);
+    // Once flagged, every poll of it is timed: its histogram fills, and so does the
+    // runtime's (which also takes in a sample of everyone's polls).
+    wait_for_task(&rt, id, "timed while flagged", |t| t.poll_us.max >= 1.0);
+    let runtime = rt.spin_report().runtime;
+    assert!(runtime.poll_us.max >= 1.0, "{runtime:?}");
     handle.abort();
     let err = rt.block_on(handle).unwrap_err();
     assert!(err.is_cancelled());

@@ -42,8 +42,6 @@ pub(crate) struct PollEnd {
     pub(crate) hinted: bool,
     pub(crate) self_woke: bool,
     pub(crate) deferred: bool,
-    /// The poll was timed: when it began.
-    pub(crate) timed_since: Option<Instant>,
     /// The worker's instrument and statistics, if accounting is on (as from `enter_poll`).
     pub(crate) accounting: Option<(*const RuntimeInstrument, *const WorkerStats)>,
 }
@@ -132,10 +130,24 @@ pub(crate) fn enter_poll(
     })
 }
 
-/// Times the poll in progress on this thread (see `PollEnd::timed_since`).
+/// Times the poll in progress on this thread: its end takes the time back with
+/// `take_poll_timer` (the caller makes sure it looks).
 #[cold]
 pub(crate) fn time_poll() {
     CONTEXT.with(|c| c.poll.timed_since.set(Some(Instant::now())));
+}
+
+/// When the poll that just ended began, if it was timed (see `time_poll`).
+pub(crate) fn take_poll_timer() -> Option<Instant> {
+    CONTEXT.with(|c| c.poll.timed_since.take())
+}
+
+/// The worker's instrument and statistics if accounting is on (as from `enter_poll`).
+pub(crate) fn accounting() -> Option<(*const RuntimeInstrument, *const WorkerStats)> {
+    CONTEXT.with(|c| {
+        let acct = c.accounting.get();
+        (!acct.0.is_null()).then_some(acct)
+    })
 }
 
 /// Ends the poll in progress on this thread.
@@ -144,16 +156,11 @@ pub(crate) fn leave_poll() -> PollEnd {
     CONTEXT.with(|c| {
         let p = &c.poll;
         p.task.set(std::ptr::null());
-        let timed_since = p.timed_since.get();
-        if timed_since.is_some() {
-            p.timed_since.set(None);
-        }
         let acct = c.accounting.get();
         PollEnd {
             hinted: p.progress.get(),
             self_woke: p.self_woke.get(),
             deferred: p.deferred.get(),
-            timed_since,
             accounting: (!acct.0.is_null()).then_some(acct),
         }
     })

@@ -4,15 +4,16 @@
 //! `PollGuard::begin` publishes the task as this thread's current poll (for self-wake
 //! detection and the stall watchdog) and reads the coarse clock; `PollGuard::end` reads it
 //! again, decides whether the poll made progress and was futile, updates the task's
-//! counters, and flags, demotes or restores it. The end tests one thing for time: has the
-//! clock moved since the worker last looked (its `tick`, see `WorkerStats::tick`)? Only
-//! then (once per millisecond per busy worker) does it look further: did this very poll
+//! counters, and flags, demotes or restores it. The end tests one thing for time: does the
+//! clock differ from the worker's `checked_tick` (see `WorkerStats::checked_tick`)? It does
+//! when the clock moved since the worker last looked (once per millisecond per busy worker)
+//! and when this poll was timed; only then does the end look further: did this very poll
 //! span the edge (evidence of work, see `spanned_work`), did it run past the stall
-//! threshold (recorded under the worker's `tick`, as the watchdog records it), and it asks for
-//! the worker's next poll to be timed. No real clock is read on this path except for
-//! tasks already flagged (their poll times feed their histogram) and that one poll per
-//! tick edge (the runtime's poll-time histogram: at most 1,000 samples a second per
-//! worker, however many polls it runs).
+//! threshold (recorded under the worker's `tick`, as the watchdog records it), record the
+//! poll's time, and ask for the worker's next poll to be timed. No real clock is read on
+//! this path except for tasks already flagged (their poll times feed their histogram) and
+//! that one poll per tick edge (the runtime's poll-time histogram: at most 1,000 samples a
+//! second per worker, however many polls it runs).
 //!
 //! What a futile poll writes beyond a poll with accounting off: the watchdog's word (the
 //! task's id) and its reset, and one counter (`futile_polls`). Everything else is derived:
@@ -26,7 +27,7 @@
 //!   polls (it did real work between yields; see `spanned_work`).
 //! - **futile**: returned `Pending`, no progress, and every wake that led to the poll was
 //!   internal (the task's own waker, a futile wake chain, or a demotion backoff).
-use super::stats::{flag, RATIO_ONE};
+use super::stats::{flag, DETECT_EVERY, RATIO_ONE};
 use super::{RuntimeInstrument, WorkerStats};
 use crate::context;
 use crate::task::state::WakeSources;
@@ -34,11 +35,18 @@ use crate::task::{Header, WakeSource};
 
 /// The report slot of each `WakeSource` (by discriminant): self (incl. backoff and budget),
 /// io, timer, task (incl. chain), foreign.
-const WAKE_SLOT: [usize; 8] = [0, 1, 2, 3, 3, 4, 0, 0];
-
-/// An unflagged task's futile polls go through the detector one in this many (a power of
-/// two, so the test is a mask).
-const DETECT_EVERY: u64 = 64;
+const WAKE_SLOT: [usize; 8] = {
+    let mut slot = [0; 8];
+    slot[WakeSource::SelfWake as usize] = 0;
+    slot[WakeSource::Chain as usize] = 3;
+    slot[WakeSource::Backoff as usize] = 0;
+    slot[WakeSource::Io as usize] = 1;
+    slot[WakeSource::Timer as usize] = 2;
+    slot[WakeSource::Task as usize] = 3;
+    slot[WakeSource::Foreign as usize] = 4;
+    slot[WakeSource::Budget as usize] = 0;
+    slot
+};
 
 /// What the scheduler must do with a task after a `Pending` poll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,7 +142,7 @@ impl<'a> PollGuard<'a> {
     /// first poll after spawn).
     #[inline(always)]
     pub(crate) fn begin(header: &'a Header, sources: WakeSources) -> PollGuard<'a> {
-        let chain_eligible = sources.is_empty() || sources.only_internal();
+        let chain_eligible = !sources.any_real();
         let stats = &header.stats;
         let mut start_tick = 0;
         let acct = context::enter_poll(header, chain_eligible);
@@ -164,16 +172,32 @@ impl<'a> PollGuard<'a> {
         }
     }
 
+    /// Ends the accounting of a poll that returned `Pending`.
+    #[inline(always)]
+    pub(crate) fn end_pending(self) -> PollOutcome {
+        self.end(false, false)
+    }
+
+    /// Ends the accounting of the poll after which the future is gone: `completed`, it
+    /// returned `Ready`; otherwise it panicked. Once per task, so out of line.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn end_ready(self, completed: bool) {
+        self.end(true, completed);
+    }
+
     /// Ends the accounting. `ready`: the future is done (completed or panicked);
-    /// `completed`: it returned `Ready`.
+    /// `completed`: it returned `Ready`. Both are constants at each call site.
     ///
     /// The common cases stay inline and branch-light: a healthy poll reads its task's
     /// futile count, streak base and flags and writes nothing more (but `progress_polls`
     /// after progress); a futile poll writes one counter and tests a mask. Everything
-    /// rarer (a tick edge, a detector run, a flagged task, the end of a futile run,
-    /// completion) is out of line.
+    /// rarer (a tick edge, a timed poll, a detector run, a flagged task, the end of a futile
+    /// run, completion) is out of line, and re-reads what it needs (the instrument, the
+    /// clock) rather than having it passed: values passed to a call after the inline part
+    /// would be kept alive, and spilled, on every poll.
     #[inline(always)]
-    pub(crate) fn end(self, ready: bool, completed: bool) -> PollOutcome {
+    fn end(self, ready: bool, completed: bool) -> PollOutcome {
         let left = context::leave_poll();
         let (self_woke, deferred) = (left.self_woke, left.deferred);
         let stats = &self.header.stats;
@@ -187,15 +211,12 @@ impl<'a> PollGuard<'a> {
         // SAFETY: as in `begin`: this thread's worker guard outlives the poll.
         let (inst, worker) = unsafe { (&*inst, &*worker) };
         worker.poll_task_id.set(0);
-        let now = inst.clock.now_ms();
         // `|`, not `||`: no branches. A timer wake is progress too, but `only_internal`
         // below excludes it, so only the non-futile path needs to test for it.
         let mut progress = ready | left.hinted;
-        if now != worker.tick.get() {
-            progress |= self.crossed_tick(inst, worker, now, progress);
-        }
-        if let Some(t0) = left.timed_since {
-            inst.record_poll_time(worker.index, self.header, t0.elapsed());
+        // One test for a tick edge and for a timed poll (see `WorkerStats::checked_tick`).
+        if inst.clock.now_ms() != worker.checked_tick.get() {
+            progress |= self.end_rare(progress);
         }
         let futile_polls = stats.futile_polls.get();
         if !progress && self.sources.only_internal() {
@@ -203,10 +224,11 @@ impl<'a> PollGuard<'a> {
             stats.futile_polls.set(futile_polls);
             // Suspicion must last `min_spin` (100 ms) before anything is decided, so the
             // detector looks at an unflagged task once per window of `DETECT_EVERY` futile
-            // polls: the common futile poll (a yield) pays one test, not the thresholds.
-            let window_end = futile_polls & (DETECT_EVERY - 1) == 0;
-            if window_end || stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0 {
-                self.detect(inst, now, false, self_woke || deferred, true, window_end);
+            // polls (and a flagged one at every futile poll): the common futile poll (a
+            // yield) pays one test, not the thresholds.
+            if futile_polls & stats.detect_mask.get() == 0 {
+                let window_end = futile_polls & (DETECT_EVERY - 1) == 0;
+                self.detect(false, self_woke || deferred, true, window_end);
             }
         } else {
             let progress = progress | self.sources.contains(WakeSource::Timer);
@@ -216,7 +238,7 @@ impl<'a> PollGuard<'a> {
             if futile_polls != stats.streak_base.get()
                 || stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0
             {
-                self.settle(inst, now, progress, self_woke || deferred);
+                self.settle(progress, self_woke || deferred);
             }
         }
         if ready {
@@ -225,11 +247,33 @@ impl<'a> PollGuard<'a> {
         outcome(stats, ready, self_woke, deferred)
     }
 
+    /// The instrument and this worker's statistics, for the out-of-line parts of `end`.
+    fn accounting(&self) -> (&RuntimeInstrument, &WorkerStats) {
+        let (inst, worker) = context::accounting().expect("accounting is on inside `end`");
+        // SAFETY: as in `begin`: this thread's worker guard outlives the poll, and the
+        // pointers are not null.
+        unsafe { (&*inst, &*worker) }
+    }
+
+    /// The clock differs from the worker's `checked_tick`: this poll was timed (record its
+    /// time), or the clock moved since the worker last looked (see `crossed_tick`), or both.
+    /// Returns whether the poll did work by the clock.
+    #[cold]
+    fn end_rare(&self, progress: bool) -> bool {
+        let (inst, worker) = self.accounting();
+        let now = inst.clock.now_ms();
+        if let Some(t0) = context::take_poll_timer() {
+            inst.record_poll_time(worker.index, self.header, t0.elapsed());
+        }
+        let work = now != worker.tick.get() && self.crossed_tick(inst, worker, now, progress);
+        worker.checked_tick.set(worker.tick.get());
+        work
+    }
+
     /// The clock moved since the worker last looked (before this poll began, or during it):
     /// records a stall if the poll ran past the threshold, asks for the worker's next poll
     /// to be timed (the runtime's histogram), and says whether this poll did work: only if
     /// the edge passed during the poll itself (see `spanned_work`).
-    #[cold]
     fn crossed_tick(
         &self,
         inst: &RuntimeInstrument,
@@ -252,7 +296,7 @@ impl<'a> PollGuard<'a> {
     /// A poll that was not futile, of a task with a futile run behind it or a flag: ends
     /// the run, and lets the detector unflag, restore or clear the suspicion of the task.
     #[cold]
-    fn settle(&self, inst: &RuntimeInstrument, now: u64, progress: bool, self_woke: bool) {
+    fn settle(&self, progress: bool, self_woke: bool) {
         let stats = &self.header.stats;
         let streak = stats.futile_streak();
         if streak != 0 {
@@ -266,9 +310,9 @@ impl<'a> PollGuard<'a> {
             // once most of its recent polls are not futile, it recovers.
             let ratio = stats.futile_ratio.get();
             stats.futile_ratio.set(ratio - ratio.div_ceil(16));
-            self.detect(inst, now, progress, self_woke, false, false);
+            self.detect(progress, self_woke, false, false);
         } else if stats.suspect_since.get() != 0 {
-            self.detect(inst, now, progress, self_woke, false, false);
+            self.detect(progress, self_woke, false, false);
         }
     }
 
@@ -307,15 +351,9 @@ impl<'a> PollGuard<'a> {
     /// 0.98 through its occasional progress poll, so that poll neither clears its suspicion
     /// nor unflags it.
     #[cold]
-    fn detect(
-        &self,
-        inst: &RuntimeInstrument,
-        now: u64,
-        progress: bool,
-        self_woke: bool,
-        futile: bool,
-        window_end: bool,
-    ) {
+    fn detect(&self, progress: bool, self_woke: bool, futile: bool, window_end: bool) {
+        let (inst, _) = self.accounting();
+        let now = inst.clock.now_ms();
         let stats = &self.header.stats;
         let cfg = &inst.config;
         if window_end {
@@ -410,6 +448,8 @@ fn begin_rare(worker: &WorkerStats, stats: &super::TaskStats, sources: WakeSourc
     }
     if sampled || flags & flag::FLAGGED != 0 {
         context::time_poll();
+        // Never a tick: the poll's end takes its rare branch and records the time.
+        worker.checked_tick.set(u64::MAX);
     }
     if flags & flag::DEMOTED != 0 && sources.any_real() {
         stats.set_flag(flag::DEMOTED, false);

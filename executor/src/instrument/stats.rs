@@ -84,7 +84,11 @@ impl TaskTotals {
 /// One fixed-point unit of the futile ratio (1.0).
 pub(crate) const RATIO_ONE: u64 = 1 << 16;
 
-/// The fields every poll touches come first and fill 72 bytes, so with the header's state,
+/// An unflagged task's futile polls go through the detector one in this many (a power of
+/// two, so the test is a mask: see `TaskStats::detect_mask`).
+pub(crate) const DETECT_EVERY: u64 = 64;
+
+/// The fields every poll touches come first and fill 80 bytes, so with the header's state,
 /// vtable and id before them a poll touches two cache lines of the task, not four: a
 /// runtime cycling through hundreds of yielding tasks keeps them in L1. `repr(C)` keeps
 /// that order.
@@ -97,6 +101,11 @@ pub(crate) struct TaskStats {
     /// difference, so a futile poll writes one counter, not two.
     pub(crate) streak_base: Counter,
     pub(crate) flags: Counter,
+    /// The detector runs at a futile poll whose new `futile_polls` has these bits clear:
+    /// `DETECT_EVERY - 1` (once per window of futile polls), or 0 (every futile poll) while
+    /// the task is flagged or demoted. Derived from `flags` by `set_flag`, so a futile poll
+    /// makes one test against memory, not a mask test and a flags test.
+    pub(crate) detect_mask: Counter,
     /// Wakes by source: self, io, timer, task (incl. chain), foreign.
     pub(crate) wakes: [Counter; 5],
     // The rest is written on rarer polls: completion, progress, the detector.
@@ -123,7 +132,9 @@ pub(crate) struct TaskStats {
 
 impl TaskStats {
     pub(crate) fn new() -> TaskStats {
-        TaskStats::default()
+        let stats = TaskStats::default();
+        stats.detect_mask.set(DETECT_EVERY - 1);
+        stats
     }
 
     /// Consecutive futile polls up to now (0 after a poll that was not futile).
@@ -135,9 +146,14 @@ impl TaskStats {
         self.flags.get() & f != 0
     }
 
+    /// Sets or clears the bits `f` of `flags` (and keeps `detect_mask` in step).
     pub(crate) fn set_flag(&self, f: u64, on: bool) {
         let v = self.flags.get();
-        self.flags.set(if on { v | f } else { v & !f });
+        let v = if on { v | f } else { v & !f };
+        self.flags.set(v);
+        let watched = v & (flag::FLAGGED | flag::DEMOTED) != 0;
+        self.detect_mask
+            .set(if watched { 0 } else { DETECT_EVERY - 1 });
     }
 
     /// Extra data kept only for flagged tasks.

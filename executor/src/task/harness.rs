@@ -65,12 +65,12 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let waker = super::waker::waker_ref(&header_ptr);
         let mut cx = Context::from_waker(&waker);
         let polled = self.poll_future(&mut cx);
-        let ready = polled != Polled::Pending;
-        let outcome = guard.end(ready, polled == Polled::Ready);
-        if ready {
+        if polled != Polled::Pending {
+            guard.end_ready(polled == Polled::Ready);
             self.complete();
             return;
         }
+        let outcome = guard.end_pending();
         match self.header().state.transition_to_idle() {
             TransitionToIdle::Ok => match outcome {
                 PollOutcome::Deferred => {

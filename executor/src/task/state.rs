@@ -44,33 +44,44 @@ const INITIAL: usize = (REF_ONE * 3) | JOIN_INTEREST | NOTIFIED;
 pub(crate) enum WakeSource {
     /// The task's own waker, on the thread polling that very task, during that poll.
     SelfWake = 0,
-    /// The reactor reported readiness of a resource the task waits on.
-    Io = 1,
-    /// A timer the task waits on fired.
-    Timer = 2,
-    /// Another task's poll, one that had made progress or was itself woken by a real source.
-    Task = 3,
     /// Another task's poll that had made no progress and was itself woken by a self or chain
     /// wake: a link in a wake chain that does no work (a livelock pair).
-    Chain = 4,
-    /// A thread outside the runtime.
-    Foreign = 5,
+    Chain = 1,
     /// The end of a demoted task's backoff: the runtime re-polling a deferred self-wake.
-    Backoff = 6,
+    Backoff = 2,
+    /// The reactor reported readiness of a resource the task waits on.
+    Io = 3,
+    /// A timer the task waits on fired.
+    Timer = 4,
+    /// Another task's poll, one that had made progress or was itself woken by a real source.
+    Task = 5,
+    /// A thread outside the runtime.
+    Foreign = 6,
     /// The task's own waker, woken by the cooperative budget: it yielded because it had done
     /// its share of real work, so the next poll is not a candidate for a futile one.
     Budget = 7,
 }
 
+/// The internal sources (those that do no work of their own) take the lowest discriminants,
+/// so the tests every poll makes on a set of sources are comparisons, not masks (see
+/// `WakeSources::only_internal`).
+const INTERNAL_SOURCES: u8 = 0b111;
+const _: () = assert!(
+    (1 << WakeSource::SelfWake as u8)
+        | (1 << WakeSource::Chain as u8)
+        | (1 << WakeSource::Backoff as u8)
+        == INTERNAL_SOURCES
+);
+
 impl WakeSource {
     pub(crate) const ALL: [WakeSource; 8] = [
         WakeSource::SelfWake,
+        WakeSource::Chain,
+        WakeSource::Backoff,
         WakeSource::Io,
         WakeSource::Timer,
         WakeSource::Task,
-        WakeSource::Chain,
         WakeSource::Foreign,
-        WakeSource::Backoff,
         WakeSource::Budget,
     ];
 
@@ -87,30 +98,20 @@ impl WakeSources {
     pub(crate) fn contains(self, source: WakeSource) -> bool {
         self.0 & (1 << source as u8) != 0
     }
-    pub(crate) fn is_empty(self) -> bool {
-        self.0 == 0
-    }
     /// One bit per `WakeSource` discriminant.
     pub(crate) fn bits(self) -> u32 {
         u32::from(self.0)
     }
-    /// True when every source in the set is one that does no work of its own: the task's
-    /// own waker, a futile wake chain, or the end of a demotion backoff.
+    /// True when the set is not empty and every source in it is one that does no work of its
+    /// own: the task's own waker, a futile wake chain, or the end of a demotion backoff.
     pub(crate) fn only_internal(self) -> bool {
-        let internal = (1 << WakeSource::SelfWake as u8)
-            | (1 << WakeSource::Chain as u8)
-            | (1 << WakeSource::Backoff as u8);
-        self.0 != 0 && self.0 & !internal == 0
+        // Internal sources are the low bits: a non-empty set of only those is 1..=INTERNAL.
+        self.0.wrapping_sub(1) < INTERNAL_SOURCES
     }
-    /// True when some source in the set is a real event: io, timer, a working task, or a
-    /// foreign thread.
+    /// True when some source in the set is a real event: io, timer, a working task, a
+    /// foreign thread, or the cooperative budget (all but the internal sources).
     pub(crate) fn any_real(self) -> bool {
-        let real = (1 << WakeSource::Io as u8)
-            | (1 << WakeSource::Timer as u8)
-            | (1 << WakeSource::Task as u8)
-            | (1 << WakeSource::Foreign as u8)
-            | (1 << WakeSource::Budget as u8);
-        self.0 & real != 0
+        self.0 > INTERNAL_SOURCES
     }
     #[cfg(all(test, not(loom)))]
     pub(crate) fn from_sources(sources: &[WakeSource]) -> Self {
@@ -551,6 +552,16 @@ mod tests {
         let mixed = WakeSources::from_sources(&[WakeSource::SelfWake, WakeSource::Io]);
         assert!(!mixed.only_internal() && mixed.any_real());
         assert!(!WakeSources::default().only_internal());
+        assert!(!WakeSources::default().any_real());
+        for source in WakeSource::ALL {
+            let one = WakeSources::from_sources(&[source]);
+            let internal = matches!(
+                source,
+                WakeSource::SelfWake | WakeSource::Chain | WakeSource::Backoff
+            );
+            assert_eq!(one.only_internal(), internal, "{source:?}");
+            assert_eq!(one.any_real(), !internal, "{source:?}");
+        }
     }
 
     #[test]
