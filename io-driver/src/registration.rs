@@ -76,6 +76,11 @@ impl Registration {
         })
     }
 
+    /// See [`ScheduledIo::assume_ready`].
+    pub(crate) fn assume_ready(&self, ready: Ready) {
+        self.shared.assume_ready(ready);
+    }
+
     pub(crate) fn clear_readiness(&self, ev: ReadyEvent) {
         self.shared.clear_readiness(ev);
     }

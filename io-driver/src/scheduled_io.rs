@@ -120,6 +120,27 @@ impl ScheduledIo {
         }
     }
 
+    /// Marks the resource ready in `ready`'s directions without an event from the reactor,
+    /// for a resource whose state is known when it is registered (an accepted socket is
+    /// writable, and its peer's first bytes are usually there already). The tick is left
+    /// alone: the resource was registered before this, so any change of readiness from now
+    /// on still arrives as an event (and moves the tick), and a wrong guess costs one
+    /// `WouldBlock`, whose clear then finds the tick unchanged and clears the guess.
+    /// Nothing after shutdown.
+    pub(crate) fn assume_ready(&self, ready: Ready) {
+        let mut curr = self.readiness.load(Acquire);
+        while curr & SHUTDOWN == 0 {
+            let new = curr | ready.as_usize();
+            if new == curr {
+                return;
+            }
+            match self.readiness.compare_exchange(curr, new, AcqRel, Acquire) {
+                Ok(_) => return,
+                Err(actual) => curr = actual,
+            }
+        }
+    }
+
     /// Clears the bits of `event` (except the final closed bits) if no readiness event has
     /// arrived since it was observed (the tick is unchanged). See the module docs.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
@@ -317,6 +338,50 @@ mod tests {
         io.set_readiness(Ready::READABLE);
         io.clear_readiness(ev);
         assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
+    }
+
+    #[test]
+    fn an_assumed_readiness_is_tried_and_a_wrong_guess_cleared() {
+        let io = ScheduledIo::new();
+        let count = Arc::new(Count::default());
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        io.assume_ready(Ready::READABLE | Ready::WRITABLE);
+        assert!(io.poll_ready(&mut cx, Direction::Write).is_ready());
+        let Poll::Ready(ev) = io.poll_ready(&mut cx, Direction::Read) else {
+            panic!("assumed readable");
+        };
+        // The guess was wrong (WouldBlock): cleared, the reader waits for a real event.
+        io.clear_readiness(ev);
+        assert!(io.poll_ready(&mut cx, Direction::Read).is_pending());
+        io.set_readiness(Ready::READABLE);
+        io.wake(Ready::READABLE);
+        assert_eq!(count.0.load(SeqCst), 1);
+        assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
+    }
+
+    #[test]
+    fn an_event_after_a_wrong_guess_is_not_cleared_with_it() {
+        let io = ScheduledIo::new();
+        let waker = Waker::from(Arc::new(Count::default()));
+        let mut cx = Context::from_waker(&waker);
+        io.assume_ready(Ready::READABLE);
+        let Poll::Ready(ev) = io.poll_ready(&mut cx, Direction::Read) else {
+            panic!("assumed readable");
+        };
+        // The reactor's first event lands between the guess's WouldBlock and its clear.
+        io.set_readiness(Ready::READABLE);
+        io.clear_readiness(ev);
+        assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
+    }
+
+    #[test]
+    fn nothing_is_assumed_after_shutdown() {
+        let io = ScheduledIo::new();
+        io.shutdown();
+        io.assume_ready(Ready::READABLE | Ready::WRITABLE);
+        let ev = io.ready_now(Ready::READABLE).expect("shut down");
+        assert!(ev.is_shutdown && ev.ready.is_empty(), "{ev:?}");
     }
 
     #[test]

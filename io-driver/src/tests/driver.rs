@@ -104,3 +104,51 @@ fn shutdown_fails_pending_io() {
         other => panic!("expected an error, got {other:?}"),
     }
 }
+
+/// An accepted socket is assumed readable and writable: its first read and write go to the
+/// socket without waiting for a turn of the reactor. The reactor is held here, so no event
+/// can arrive: a stream registered the ordinary way waits (checked on the client's end).
+#[test]
+fn an_accepted_stream_reads_and_writes_before_any_event() {
+    let rt = crate::rt::doc_runtime();
+    rt.block_on(async {
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut std_client =
+            std::net::TcpStream::connect(std_listener.local_addr().unwrap()).unwrap();
+        std::io::Write::write_all(&mut std_client, b"hello").unwrap();
+        let (accepted, _) = std_listener.accept().unwrap();
+        accepted.set_nonblocking(true).unwrap();
+        std_client.set_nonblocking(true).unwrap();
+
+        let driver = Driver::current().unwrap();
+        let mut sockets = Some((accepted, std_client));
+        poll_fn(|cx| {
+            // An idle worker may be blocked in the reactor: wake it until it lets go.
+            let reactor = loop {
+                if let Some(core) = driver.try_lock_core() {
+                    break core;
+                }
+                driver.unpark();
+                std::thread::yield_now();
+            };
+            let (accepted, std_client) = sockets.take().expect("polled once");
+            let mut server =
+                TcpStream::from_accepted(mio::net::TcpStream::from_std(accepted)).unwrap();
+            let mut client = TcpStream::from_std(std_client).unwrap();
+            let mut buf = [0u8; 8];
+            match Pin::new(&mut server).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(n)) => assert_eq!(&buf[..n], b"hello"),
+                other => panic!("the accepted stream's first read waited: {other:?}"),
+            }
+            match Pin::new(&mut server).poll_write(cx, b"hi") {
+                Poll::Ready(Ok(2)) => {}
+                other => panic!("the accepted stream's first write waited: {other:?}"),
+            }
+            // Registered without a guess: nothing until the reactor reports an event.
+            assert!(Pin::new(&mut client).poll_write(cx, b"x").is_pending());
+            drop(reactor);
+            Poll::Ready(())
+        })
+        .await;
+    });
+}

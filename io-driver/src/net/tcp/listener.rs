@@ -86,7 +86,7 @@ impl TcpListener {
             .async_io(Ready::READABLE | Ready::ERROR, || self.io.accept())
             .await?;
         progress();
-        Ok((TcpStream::from_mio(stream)?, addr))
+        Ok((TcpStream::from_accepted(stream)?, addr))
     }
 
     /// Polls for a new connection (one task at a time: the last waker registered wins).
@@ -99,7 +99,7 @@ impl TcpListener {
             .registration()
             .poll_io(cx, Direction::Read, || self.io.accept()))?;
         progress();
-        Poll::Ready(TcpStream::from_mio(stream).map(|s| (s, addr)))
+        Poll::Ready(TcpStream::from_accepted(stream).map(|s| (s, addr)))
     }
 
     /// The local address the listener is bound to.

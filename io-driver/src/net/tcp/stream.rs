@@ -3,7 +3,7 @@ use crate::net::addr::{each_addr, ToSocketAddrs};
 use crate::net::tcp::split::{split, ReadHalf, WriteHalf};
 use crate::net::tcp::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 use crate::poll_evented::PollEvented;
-use crate::ready::Direction;
+use crate::ready::{Direction, Ready};
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, SocketAddr};
@@ -74,6 +74,20 @@ impl TcpStream {
         Ok(TcpStream {
             io: PollEvented::new(stream, mio::Interest::READABLE | mio::Interest::WRITABLE)?,
         })
+    }
+
+    /// A stream `accept` returned: assumed readable and writable, so its first read and
+    /// write try the socket at once instead of waiting a turn of the reactor for its first
+    /// event (a server writes to, or reads the request from, a new connection without an
+    /// extra trip through the reactor; under load that first event would queue behind
+    /// every other connection's). A wrong guess costs one `WouldBlock`.
+    pub(crate) fn from_accepted(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let stream = TcpStream::from_mio(stream)?;
+        stream
+            .io
+            .registration()
+            .assume_ready(Ready::READABLE | Ready::WRITABLE);
+        Ok(stream)
     }
 
     /// Wraps a connected std socket (which is switched to non-blocking mode).
