@@ -11,6 +11,7 @@
 mod cert;
 mod clients;
 mod incident;
+mod incident_wire;
 mod upstream;
 
 use super::admin;

@@ -1,36 +1,17 @@
 //! The 2025 incident pattern, sent at the proxy by raw rustls clients on std sockets.
 //!
 //! Each client finishes a TLS 1.3 handshake, then sends in **one TCP write** a request, its
-//! close_notify, and a trailer (the five below), and ends with a FIN (then reads the answer)
-//! or a RST. Against tokio-rustls 0.26.0 over rustls 0.23.5 that input made the server task
-//! wake itself forever; against wakeful-tls the proxy reads EOF after the request, relays
-//! the answer, and closes.
+//! close_notify, and a trailer (the five of `incident_wire`), and ends with a FIN (then
+//! reads the answer) or a RST. Against tokio-rustls 0.26.0 over rustls 0.23.5 that input
+//! made the server task wake itself forever; against wakeful-tls the proxy reads EOF after
+//! the request, relays the answer, and closes.
 use super::cert::server_name;
+use super::incident_wire::{incident_wire, Trailer, TRAILERS};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 use wakeful::tls::rustls::{ClientConfig, ClientConnection};
-
-const REQUEST: &[u8] = b"GET /incident HTTP/1.1\r\nHost: localhost\r\n\r\n";
-
-/// What follows the close_notify in the same write.
-pub(crate) const TRAILERS: [(&str, Trailer); 5] = [
-    ("a record header cut short", Trailer::HeaderCut),
-    ("a header and 10 of its 256 bytes", Trailer::HeaderAndTen),
-    ("a real record minus its last byte", Trailer::RecordMinusOne),
-    ("a complete record", Trailer::Record),
-    ("nothing", Trailer::Nothing),
-];
-
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Trailer {
-    HeaderCut,
-    HeaderAndTen,
-    RecordMinusOne,
-    Record,
-    Nothing,
-}
 
 /// The outcome of one run of every trailer with a FIN and with a RST.
 #[derive(Debug, Default)]
@@ -45,7 +26,8 @@ pub(crate) struct Outcome {
 /// Runs the ten connections one after the other (blocking: call it off the runtime).
 pub(crate) fn run(proxy: SocketAddr, tls: Arc<ClientConfig>) -> Outcome {
     let mut out = Outcome::default();
-    for (what, trailer) in TRAILERS {
+    for trailer in TRAILERS {
+        let what = trailer.describe();
         for fin in [true, false] {
             match one(proxy, tls.clone(), trailer, fin) {
                 Ok(true) => out.answered += 1,
@@ -72,27 +54,7 @@ fn one(proxy: SocketAddr, tls: Arc<ClientConfig>, trailer: Trailer, fin: bool) -
     while conn.is_handshaking() {
         conn.complete_io(&mut tcp)?;
     }
-    conn.writer().write_all(REQUEST)?;
-    conn.send_close_notify();
-    let mut wire = take_tls(&mut conn)?;
-    match trailer {
-        Trailer::HeaderCut => wire.extend_from_slice(&[0x17, 0x03, 0x03, 0x01]),
-        Trailer::HeaderAndTen => {
-            wire.extend_from_slice(&[0x17, 0x03, 0x03, 0x01, 0x00]);
-            wire.extend_from_slice(&[0xAB; 10]);
-        }
-        Trailer::RecordMinusOne | Trailer::Record => {
-            // rustls still encrypts after its own close_notify: a genuine next record.
-            conn.writer().write_all(b"bytes after close_notify")?;
-            let record = take_tls(&mut conn)?;
-            let keep = match trailer {
-                Trailer::Record => record.len(),
-                _ => record.len() - 1,
-            };
-            wire.extend_from_slice(&record[..keep]);
-        }
-        Trailer::Nothing => {}
-    }
+    let wire = incident_wire(&mut conn, trailer)?;
     if tcp.write(&wire)? != wire.len() {
         return Err(io::Error::other("loopback took a short write"));
     }
@@ -110,14 +72,6 @@ fn one(proxy: SocketAddr, tls: Arc<ClientConfig>, trailer: Trailer, fin: bool) -
     } else {
         Err(io::Error::other("the answer was not a 200"))
     }
-}
-
-fn take_tls(conn: &mut ClientConnection) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    while conn.wants_write() {
-        conn.write_tls(&mut out)?;
-    }
-    Ok(out)
 }
 
 /// The plaintext up to the peer's close_notify (an error if the TCP stream ends first).
