@@ -20,10 +20,9 @@ use std::time::Instant;
 #[derive(Debug)]
 pub(crate) struct PollCx {
     pub(crate) task: Cell<*const Header>,
-    pub(crate) progress: Cell<bool>,
-    /// The poll was triggered only by internal wakes (or is the first): its wakes of other
-    /// tasks are chain wakes unless it makes progress first.
-    pub(crate) chain_eligible: Cell<bool>,
+    /// What the poll has shown so far: bits of [`evidence`], set when it begins, replaced by
+    /// `PROGRESS` alone when the code reports progress. One byte, read once when it ends.
+    pub(crate) evidence: Cell<u8>,
     pub(crate) self_woke: Cell<bool>,
     pub(crate) deferred: Cell<bool>,
     /// This thread belongs to a runtime (a worker or a blocking-pool thread).
@@ -36,10 +35,33 @@ pub(crate) struct PollCx {
     pub(crate) timed_since: Cell<Option<Instant>>,
 }
 
+/// Bits of `PollCx::evidence`.
+pub(crate) mod evidence {
+    /// Every wake that led to the poll was internal, or it is the task's first poll, and it
+    /// has made no progress yet: its wakes of other tasks are chain wakes.
+    pub(crate) const CHAIN_ELIGIBLE: u8 = 1 << 0;
+    /// Every wake that led to the poll was internal (not the first poll), and it has made no
+    /// progress yet: if it returns `Pending` without work by the clock, it was futile.
+    pub(crate) const FUTILE_SO_FAR: u8 = 1 << 1;
+    /// The code reported progress (see `task::progress`): clears the other two.
+    pub(crate) const PROGRESS: u8 = 1 << 2;
+}
+
+impl PollCx {
+    /// The code made progress (bytes moved, a budget spent, a hint).
+    pub(crate) fn mark_progress(&self) {
+        self.evidence.set(evidence::PROGRESS);
+    }
+
+    pub(crate) fn chain_eligible(&self) -> bool {
+        self.evidence.get() & evidence::CHAIN_ELIGIBLE != 0
+    }
+}
+
 /// What a poll left in the context, read once when it ends.
 pub(crate) struct PollEnd {
-    /// The code hinted progress (see `task::progress`).
-    pub(crate) hinted: bool,
+    /// `PollCx::evidence` as the poll left it.
+    pub(crate) evidence: u8,
     pub(crate) self_woke: bool,
     pub(crate) deferred: bool,
     /// The worker's instrument and statistics, if accounting is on (as from `enter_poll`).
@@ -66,8 +88,7 @@ impl Hot {
         Hot {
             poll: PollCx {
                 task: Cell::new(std::ptr::null()),
-                progress: Cell::new(false),
-                chain_eligible: Cell::new(false),
+                evidence: Cell::new(0),
                 self_woke: Cell::new(false),
                 deferred: Cell::new(false),
                 on_runtime_thread: Cell::new(false),
@@ -108,20 +129,20 @@ pub(crate) fn with_poll<R>(f: impl FnOnce(Option<&PollCx>) -> R) -> R {
     CONTEXT.with(|c| f(Some(&c.poll)))
 }
 
-/// Starts a poll of `task` on this thread: publishes it as the current poll and returns
+/// Starts a poll of `task` on this thread, with what its wake sources say (`evidence`):
+/// publishes it as the current poll and returns
 /// the worker's instrument and statistics if accounting is on (one thread-local access).
 /// Both pointers are valid until the worker guard of this thread drops, which outlives
 /// every poll the worker runs.
 #[inline]
 pub(crate) fn enter_poll(
     task: &Header,
-    chain_eligible: bool,
+    evidence: u8,
 ) -> Option<(*const RuntimeInstrument, *const WorkerStats)> {
     CONTEXT.with(|c| {
         let p = &c.poll;
         p.task.set(task);
-        p.progress.set(false);
-        p.chain_eligible.set(chain_eligible);
+        p.evidence.set(evidence);
         p.self_woke.set(false);
         p.deferred.set(false);
         p.budget.set(BUDGET);
@@ -158,7 +179,7 @@ pub(crate) fn leave_poll() -> PollEnd {
         p.task.set(std::ptr::null());
         let acct = c.accounting.get();
         PollEnd {
-            hinted: p.progress.get(),
+            evidence: p.evidence.get(),
             self_woke: p.self_woke.get(),
             deferred: p.deferred.get(),
             accounting: (!acct.0.is_null()).then_some(acct),

@@ -19,7 +19,7 @@ pub fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
         Some(p) if !p.task.get().is_null() => {
             let left = p.budget.get();
             if left == 0 {
-                p.progress.set(true);
+                p.mark_progress();
                 true
             } else {
                 p.budget.set(left - 1);
@@ -77,12 +77,15 @@ pub fn with_timer_source<R>(f: impl FnOnce() -> R) -> R {
 /// scheduler's futile-poll rule to futures they poll themselves. Nested inside a task's
 /// poll, the outer poll's progress flag is preserved.
 pub fn observe_progress<R>(poll: impl FnOnce() -> R) -> (R, bool) {
-    let saved = crate::context::with_poll(|p| p.map(|p| p.progress.replace(false)));
+    use crate::context::evidence::PROGRESS;
+    let saved = crate::context::with_poll(|p| p.map(|p| p.evidence.replace(0)));
     let out = poll();
     let progressed = crate::context::with_poll(|p| match p {
         Some(p) => {
-            let made = p.progress.get();
-            p.progress.set(saved.unwrap_or(false) || made);
+            let made = p.evidence.get() & PROGRESS != 0;
+            // Progress inside is progress of the outer poll too (it clears the rest).
+            p.evidence
+                .set(if made { PROGRESS } else { saved.unwrap_or(0) });
             made
         }
         None => false,

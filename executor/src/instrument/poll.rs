@@ -29,7 +29,7 @@
 //!   internal (the task's own waker, a futile wake chain, or a demotion backoff).
 use super::stats::{flag, DETECT_EVERY, RATIO_ONE};
 use super::{RuntimeInstrument, WorkerStats};
-use crate::context;
+use crate::context::{self, evidence};
 use crate::task::state::WakeSources;
 use crate::task::{Header, WakeSource};
 
@@ -96,7 +96,7 @@ pub(crate) fn classify_wake(header: &Header) -> WakeAction {
             }
         }
         Some(poll) if !poll.task.get().is_null() => {
-            if !poll.progress.get() && poll.chain_eligible.get() {
+            if poll.chain_eligible() {
                 if header.stats.has(flag::DEMOTED) {
                     WakeAction::DeferTarget
                 } else {
@@ -121,10 +121,29 @@ pub(crate) fn classify_wake(header: &Header) -> WakeAction {
 pub(crate) fn progress() {
     context::with_poll(|cx| {
         if let Some(poll) = cx {
-            poll.progress.set(true);
+            poll.mark_progress();
         }
     });
 }
+
+/// What a poll has shown when it begins (bits of `context::evidence`), by the set of
+/// sources that woke it: a table, so `begin` pays one load for what `end` and the wakers
+/// then read as single bits.
+const START_EVIDENCE: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut bits = 0;
+    while bits < 256 {
+        let sources = WakeSources::from_bits(bits as u8);
+        if !sources.any_real() {
+            table[bits] |= evidence::CHAIN_ELIGIBLE;
+        }
+        if sources.only_internal() {
+            table[bits] |= evidence::FUTILE_SO_FAR;
+        }
+        bits += 1;
+    }
+    table
+};
 
 /// One poll's accounting, from `begin` to `end`. Deliberately small: it lives across the
 /// call into the future, so every field is a register saved or a stack slot written; the
@@ -142,10 +161,9 @@ impl<'a> PollGuard<'a> {
     /// first poll after spawn).
     #[inline(always)]
     pub(crate) fn begin(header: &'a Header, sources: WakeSources) -> PollGuard<'a> {
-        let chain_eligible = !sources.any_real();
         let stats = &header.stats;
         let mut start_tick = 0;
-        let acct = context::enter_poll(header, chain_eligible);
+        let acct = context::enter_poll(header, START_EVIDENCE[sources.bits() as usize]);
         if let Some((inst, worker)) = acct {
             // The worker guard of this thread keeps the runtime's shared state (and so the
             // instrument and its worker statistics) alive for longer than this poll.
@@ -211,15 +229,18 @@ impl<'a> PollGuard<'a> {
         // SAFETY: as in `begin`: this thread's worker guard outlives the poll.
         let (inst, worker) = unsafe { (&*inst, &*worker) };
         worker.poll_task_id.set(0);
-        // `|`, not `||`: no branches. A timer wake is progress too, but `only_internal`
-        // below excludes it, so only the non-futile path needs to test for it.
-        let mut progress = ready | left.hinted;
+        let hinted = left.evidence & evidence::PROGRESS != 0;
+        // Only internal wakes and no progress reported (a timer wake is progress too, but
+        // not internal, so only the non-futile path needs to test for it).
+        let mut futile = !ready && left.evidence & evidence::FUTILE_SO_FAR != 0;
+        let mut clock_work = false;
         // One test for a tick edge and for a timed poll (see `WorkerStats::checked_tick`).
         if inst.clock.now_ms() != worker.checked_tick.get() {
-            progress |= self.end_rare(progress);
+            clock_work = self.end_rare(ready | hinted);
+            futile &= !clock_work;
         }
         let futile_polls = stats.futile_polls.get();
-        if !progress && self.sources.only_internal() {
+        if futile {
             let futile_polls = futile_polls + 1;
             stats.futile_polls.set(futile_polls);
             // Suspicion must last `min_spin` (100 ms) before anything is decided, so the
@@ -231,7 +252,7 @@ impl<'a> PollGuard<'a> {
                 self.detect(false, self_woke || deferred, true, window_end);
             }
         } else {
-            let progress = progress | self.sources.contains(WakeSource::Timer);
+            let progress = ready | hinted | clock_work | self.sources.contains(WakeSource::Timer);
             if progress {
                 stats.progress_polls.incr();
             }

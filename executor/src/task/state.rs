@@ -102,15 +102,19 @@ impl WakeSources {
     pub(crate) fn bits(self) -> u32 {
         u32::from(self.0)
     }
+    /// The set with these bits (one per `WakeSource` discriminant).
+    pub(crate) const fn from_bits(bits: u8) -> WakeSources {
+        WakeSources(bits)
+    }
     /// True when the set is not empty and every source in it is one that does no work of its
     /// own: the task's own waker, a futile wake chain, or the end of a demotion backoff.
-    pub(crate) fn only_internal(self) -> bool {
+    pub(crate) const fn only_internal(self) -> bool {
         // Internal sources are the low bits: a non-empty set of only those is 1..=INTERNAL.
         self.0.wrapping_sub(1) < INTERNAL_SOURCES
     }
     /// True when some source in the set is a real event: io, timer, a working task, a
     /// foreign thread, or the cooperative budget (all but the internal sources).
-    pub(crate) fn any_real(self) -> bool {
+    pub(crate) const fn any_real(self) -> bool {
         self.0 > INTERNAL_SOURCES
     }
     #[cfg(all(test, not(loom)))]
