@@ -101,8 +101,9 @@ pub(crate) struct WorkerStats {
     /// test catches both a tick edge and a poll whose time must be recorded; the rare
     /// branch sets it back to `tick`. Written only by the worker.
     pub(crate) checked_tick: Counter,
-    /// 1: time the next poll for the runtime's histogram (set by the first poll to end in
-    /// each tick, so at most one poll per worker per millisecond is timed).
+    /// `flag::SAMPLE_NEXT` (else 0): time the next poll for the runtime's histogram (set by
+    /// the first poll to end in each tick, so at most one poll per worker per millisecond is
+    /// timed).
     pub(crate) sample_next: Counter,
     pub(crate) steals: Counter,
     pub(crate) parks: Counter,

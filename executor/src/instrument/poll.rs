@@ -50,11 +50,12 @@ const WAKE_SLOT: [usize; 8] = {
 
 /// What the scheduler must do with a task after a `Pending` poll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub(crate) enum PollOutcome {
     /// Nothing special.
-    Normal,
+    Normal = 0,
     /// It woke itself during the poll (a yield): reschedule at the back, not the LIFO slot.
-    SelfWoken,
+    SelfWoken = 1,
     /// It woke itself while demoted: the wake was held back; re-poll after the backoff.
     Deferred,
     /// It woke itself while demoted, but the same poll restored it (it made progress): the
@@ -172,8 +173,10 @@ impl<'a> PollGuard<'a> {
             start_tick = inst.clock.now_ms();
             worker.poll_task_id.set(header.id.as_u64());
             let flags = stats.flags.get();
-            // `|`, not `||`: one branch.
-            if flags & (flag::FLAGGED | flag::DEMOTED) | worker.sample_next.get() != 0 {
+            // One or, one test: `sample_next` is 0 or `flag::SAMPLE_NEXT`, a bit no task
+            // flag uses.
+            let rare = flag::FLAGGED | flag::DEMOTED | flag::SAMPLE_NEXT;
+            if (flags | worker.sample_next.get()) & rare != 0 {
                 begin_rare(worker, stats, sources, flags);
             }
         }
@@ -229,14 +232,15 @@ impl<'a> PollGuard<'a> {
         // SAFETY: as in `begin`: this thread's worker guard outlives the poll.
         let (inst, worker) = unsafe { (&*inst, &*worker) };
         worker.poll_task_id.set(0);
-        let hinted = left.evidence & evidence::PROGRESS != 0;
+        // The code reported progress (only the rare and the non-futile paths ask).
+        let hinted = || left.evidence & evidence::PROGRESS != 0;
         // Only internal wakes and no progress reported (a timer wake is progress too, but
         // not internal, so only the non-futile path needs to test for it).
         let mut futile = !ready && left.evidence & evidence::FUTILE_SO_FAR != 0;
         let mut clock_work = false;
         // One test for a tick edge and for a timed poll (see `WorkerStats::checked_tick`).
         if inst.clock.now_ms() != worker.checked_tick.get() {
-            clock_work = self.end_rare(ready | hinted);
+            clock_work = self.end_rare(ready | hinted());
             futile &= !clock_work;
         }
         let futile_polls = stats.futile_polls.get();
@@ -252,7 +256,7 @@ impl<'a> PollGuard<'a> {
                 self.detect(false, self_woke || deferred, true, window_end);
             }
         } else {
-            let progress = ready | hinted | clock_work | self.sources.contains(WakeSource::Timer);
+            let progress = ready | hinted() | clock_work | self.sources.contains(WakeSource::Timer);
             if progress {
                 stats.progress_polls.incr();
             }
@@ -308,7 +312,7 @@ impl<'a> PollGuard<'a> {
             inst.stall_finished(worker.index, self.header, worker.tick.get(), now);
         }
         worker.tick.set(now);
-        worker.sample_next.set(1);
+        worker.sample_next.set(flag::SAMPLE_NEXT);
         now != self.start_tick
             && !(progress || self.sources.contains(WakeSource::Timer))
             && self.spanned_work(inst)
@@ -450,10 +454,9 @@ fn outcome(stats: &super::TaskStats, ready: bool, self_woke: bool, deferred: boo
         } else {
             PollOutcome::Redeliver
         }
-    } else if self_woke {
-        PollOutcome::SelfWoken
     } else {
-        PollOutcome::Normal
+        // A select, not a branch: the common outcomes are 0 and 1.
+        [PollOutcome::Normal, PollOutcome::SelfWoken][usize::from(self_woke)]
     }
 }
 

@@ -51,6 +51,9 @@ pub(crate) mod flag {
     /// The task's latest span of a clock tick came few polls after the one before it (see
     /// `PollGuard::spanned_work`). Not a state: reports and the detector ignore it.
     pub(crate) const SHORT_SPAN_GAP: u64 = 1 << 5;
+    /// Never in a task's flags: the value of `WorkerStats::sample_next` when the worker's
+    /// next poll is to be timed, so `PollGuard::begin` tests it and the task's flags at once.
+    pub(crate) const SAMPLE_NEXT: u64 = 1 << 63;
 }
 
 /// Counters summed over many tasks (the runtime's totals: live tasks plus retired ones).
