@@ -10,9 +10,11 @@
 //!
 //! Not criterion: criterion measures one function after the other for seconds each, and on
 //! this shared machine the load changes on that scale, which moves a 2% difference either
-//! way. Here the three runtimes are built once and take turns: each round runs a few
-//! iterations on each (the order rotates every round), and the overhead is the median over
-//! rounds of that round's on/off time ratio, so slow drifts of the machine's load cancel.
+//! way. Here the runtimes are built once and take turns: each round runs a few iterations
+//! on each side (the order rotates every round; the on/off pair alternates between one
+//! built on-first and one built off-first, see `measure`), and the overhead is the median
+//! over rounds of that round's on/off time ratio, so slow drifts of the machine's load
+//! cancel.
 //! Times are medians over rounds of the time per iteration.
 #[path = "support/scheduler.rs"]
 #[allow(dead_code, reason = "this bench uses two of the bodies")]
@@ -86,34 +88,53 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// One workload at one worker count: per-iteration times of each side, by round.
+///
+/// The wakeful sides are two on/off pairs, one built on-first and one off-first, and rounds
+/// alternate between them: which of two identical runtimes is built first (thread creation
+/// order, the allocator arenas its threads get) moved a 201-round `yield_many/4w` figure by
+/// about a point on this machine, in favour of the one built second. Both orders, in equal
+/// numbers, cancel that out.
 fn measure(workload: usize, workers: usize, rounds: usize, iters: u32) -> [Vec<f64>; 3] {
-    let on = wakeful_rt(workers, true);
-    let off = wakeful_rt(workers, false);
+    let on_first = {
+        let on = wakeful_rt(workers, true);
+        (on, wakeful_rt(workers, false))
+    };
+    let off_first = {
+        let off = wakeful_rt(workers, false);
+        (wakeful_rt(workers, true), off)
+    };
     let tokio = tokio_rt(workers);
-    let run = |side: usize| -> f64 {
+    let run = |side: usize, (on, off): &(_, _)| -> f64 {
         let mut timed = Timed {
             iters,
             elapsed: Duration::ZERO,
         };
         match (workload, side) {
-            (0, 0) => on_wakeful::yield_many(&mut timed, &on),
-            (0, 1) => on_wakeful::yield_many(&mut timed, &off),
+            (0, 0) => on_wakeful::yield_many(&mut timed, on),
+            (0, 1) => on_wakeful::yield_many(&mut timed, off),
             (0, _) => on_tokio::yield_many(&mut timed, &tokio),
-            (_, 0) => on_wakeful::ping_pong(&mut timed, &on),
-            (_, 1) => on_wakeful::ping_pong(&mut timed, &off),
+            (_, 0) => on_wakeful::ping_pong(&mut timed, on),
+            (_, 1) => on_wakeful::ping_pong(&mut timed, off),
             (_, _) => on_tokio::ping_pong(&mut timed, &tokio),
         }
         timed.elapsed.as_secs_f64() / f64::from(iters)
     };
-    // Warm-up: one round, not kept.
-    for side in 0..3 {
-        run(side);
+    // Warm-up: one round on each pair, not kept.
+    for pair in [&on_first, &off_first] {
+        for side in 0..3 {
+            run(side, pair);
+        }
     }
     let mut times: [Vec<f64>; 3] = Default::default();
     for round in 0..rounds {
+        let pair = if round % 2 == 0 {
+            &on_first
+        } else {
+            &off_first
+        };
         for k in 0..3 {
             let side = (round + k) % 3;
-            times[side].push(run(side));
+            times[side].push(run(side, pair));
         }
     }
     times
