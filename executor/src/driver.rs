@@ -75,15 +75,22 @@ pub fn with_timer_source<R>(f: impl FnOnce() -> R) -> R {
 /// Runs `poll` (one hand-made poll of a future, outside any runtime) and reports whether
 /// the code it ran called [`crate::task::progress`]. For test kits that apply the
 /// scheduler's futile-poll rule to futures they poll themselves. Nested inside a task's
-/// poll, the outer poll's progress flag is preserved.
+/// poll, what the outer poll has shown is preserved (its progress, and whether its wakes of
+/// other tasks are chain wakes); progress made inside is the outer poll's progress too.
 pub fn observe_progress<R>(poll: impl FnOnce() -> R) -> (R, bool) {
     use crate::context::evidence::PROGRESS;
-    let saved = crate::context::with_poll(|p| p.map(|p| p.evidence.replace(0)));
+    // Only the progress bit is cleared for the inner call: the rest is the outer poll's.
+    let saved = crate::context::with_poll(|p| {
+        p.map(|p| {
+            let saved = p.evidence.get();
+            p.evidence.set(saved & !PROGRESS);
+            saved
+        })
+    });
     let out = poll();
     let progressed = crate::context::with_poll(|p| match p {
         Some(p) => {
             let made = p.evidence.get() & PROGRESS != 0;
-            // Progress inside is progress of the outer poll too (it clears the rest).
             p.evidence
                 .set(if made { PROGRESS } else { saved.unwrap_or(0) });
             made
@@ -95,6 +102,32 @@ pub fn observe_progress<R>(poll: impl FnOnce() -> R) -> (R, bool) {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
+    #[test]
+    fn observe_progress_keeps_what_the_outer_poll_has_shown() {
+        use crate::context::evidence::{CHAIN_ELIGIBLE, FUTILE_SO_FAR, PROGRESS};
+        let outer = CHAIN_ELIGIBLE | FUTILE_SO_FAR;
+        let set = |v| crate::context::with_poll(|p| p.unwrap().evidence.set(v));
+        let get = || crate::context::with_poll(|p| p.unwrap().evidence.get());
+        set(outer);
+        let ((), made) = super::observe_progress(|| {
+            assert_eq!(
+                get(),
+                outer,
+                "the inner call sees the outer poll's chain state"
+            );
+        });
+        assert!(!made);
+        assert_eq!(get(), outer, "nothing happened: restored as it was");
+        let ((), made) = super::observe_progress(crate::task::progress);
+        assert!(made);
+        assert_eq!(
+            get(),
+            PROGRESS,
+            "progress inside is the outer poll's progress"
+        );
+        set(0);
+    }
+
     #[test]
     fn observe_progress_sees_hints_inside_and_restores_outside() {
         let ((), made) = super::observe_progress(crate::task::progress);
