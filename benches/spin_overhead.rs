@@ -92,8 +92,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// The wakeful sides are two on/off pairs, one built on-first and one off-first, and rounds
 /// alternate between them: which of two identical runtimes is built first (thread creation
 /// order, the allocator arenas its threads get) moved a 201-round `yield_many/4w` figure by
-/// about a point on this machine, in favour of the one built second. Both orders, in equal
-/// numbers, cancel that out.
+/// about a point on this machine, in favour of the one built second. Alternating the two
+/// orders cancels that out (with an odd round count the on-first pair gets one round more).
 fn measure(workload: usize, workers: usize, rounds: usize, iters: u32) -> [Vec<f64>; 3] {
     let on_first = {
         let on = wakeful_rt(workers, true);

@@ -104,6 +104,15 @@ impl Hot {
     }
 }
 
+impl Hot {
+    /// The worker's instrument and statistics, if accounting is on (both null otherwise).
+    #[inline]
+    fn accounting(&self) -> Option<(*const RuntimeInstrument, *const WorkerStats)> {
+        let acct = self.accounting.get();
+        (!acct.0.is_null()).then_some(acct)
+    }
+}
+
 #[cfg(not(all(test, loom)))]
 std::thread_local! {
     static CONTEXT: Hot = const { Hot::new() };
@@ -146,8 +155,7 @@ pub(crate) fn enter_poll(
         p.self_woke.set(false);
         p.deferred.set(false);
         p.budget.set(BUDGET);
-        let acct = c.accounting.get();
-        (!acct.0.is_null()).then_some(acct)
+        c.accounting()
     })
 }
 
@@ -165,10 +173,7 @@ pub(crate) fn take_poll_timer() -> Option<Instant> {
 
 /// The worker's instrument and statistics if accounting is on (as from `enter_poll`).
 pub(crate) fn accounting() -> Option<(*const RuntimeInstrument, *const WorkerStats)> {
-    CONTEXT.with(|c| {
-        let acct = c.accounting.get();
-        (!acct.0.is_null()).then_some(acct)
-    })
+    CONTEXT.with(|c| c.accounting())
 }
 
 /// Ends the poll in progress on this thread.
@@ -177,12 +182,11 @@ pub(crate) fn leave_poll() -> PollEnd {
     CONTEXT.with(|c| {
         let p = &c.poll;
         p.task.set(std::ptr::null());
-        let acct = c.accounting.get();
         PollEnd {
             evidence: p.evidence.get(),
             self_woke: p.self_woke.get(),
             deferred: p.deferred.get(),
-            accounting: (!acct.0.is_null()).then_some(acct),
+            accounting: c.accounting(),
         }
     })
 }

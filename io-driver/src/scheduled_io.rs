@@ -19,6 +19,10 @@
 //!   the one it observed** (a compare-exchange). A readiness event that arrived between the
 //!   observation and the clear has changed the tick, so the clear does nothing and the event
 //!   is not lost: the next poll sees the bits and retries the syscall.
+//! - [`ScheduledIo::assume_ready`] ORs bits in without an event and without moving the tick, for a
+//!   resource registered just before whose state is known (an accepted socket): any later
+//!   change still arrives as an event and moves the tick, so a wrong guess is cleared by its
+//!   own `WouldBlock` and never erases a real event.
 //! - The closed bits are final and never cleared; `SHUTDOWN` is set once, by the driver's
 //!   shutdown, which then wakes everything.
 //!

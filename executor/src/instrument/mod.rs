@@ -96,10 +96,12 @@ pub(crate) struct WorkerStats {
     /// poll's end key the stall's record by it (the same value on both sides, so each stall
     /// is one record). Written only by the worker, and never during a poll.
     pub(crate) tick: Counter,
-    /// What a poll's end compares the clock with: `tick`, or `u64::MAX` (never a tick) while
-    /// a timed poll runs. A poll's end takes its rare branch when the two differ, so one
-    /// test catches both a tick edge and a poll whose time must be recorded; the rare
-    /// branch sets it back to `tick`. Written only by the worker.
+    /// What a poll's end compares the clock with: `tick` as the last rare branch left it, or
+    /// `u64::MAX` (never a tick) while a timed poll runs. A poll's end takes its rare branch
+    /// when the two differ, so one test catches both a tick edge and a poll whose time must
+    /// be recorded; the rare branch sets it back to `tick`. (An unpark moves `tick` without
+    /// it: the next poll's end then takes the rare branch once, finds the clock equal to
+    /// `tick`, and does nothing.) Written only by the worker.
     pub(crate) checked_tick: Counter,
     /// `flag::SAMPLE_NEXT` (else 0): time the next poll for the runtime's histogram (set by
     /// the first poll to end in each tick, so at most one poll per worker per millisecond is

@@ -54,6 +54,10 @@ pub(crate) mod flag {
     /// Never in a task's flags: the value of `WorkerStats::sample_next` when the worker's
     /// next poll is to be timed, so `PollGuard::begin` tests it and the task's flags at once.
     pub(crate) const SAMPLE_NEXT: u64 = 1 << 63;
+    const _: () = assert!(
+        SAMPLE_NEXT & (FLAGGED | DEMOTED | EVER_FLAGGED | RECOVERED | FINISHED | SHORT_SPAN_GAP)
+            == 0
+    );
 }
 
 /// Counters summed over many tasks (the runtime's totals: live tasks plus retired ones).
@@ -91,6 +95,9 @@ pub(crate) const RATIO_ONE: u64 = 1 << 16;
 /// two, so the test is a mask: see `TaskStats::detect_mask`).
 pub(crate) const DETECT_EVERY: u64 = 64;
 
+/// Build it with [`TaskStats::new`] (`default()` leaves `detect_mask` inconsistent with the
+/// flags).
+///
 /// The fields every poll touches come first and fill 80 bytes, so with the header's state,
 /// vtable and id before them a poll touches two cache lines of the task, not four: a
 /// runtime cycling through hundreds of yielding tasks keeps them in L1. `repr(C)` keeps
