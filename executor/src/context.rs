@@ -102,9 +102,7 @@ impl Hot {
             accounting: Cell::new((std::ptr::null(), std::ptr::null())),
         }
     }
-}
 
-impl Hot {
     /// The worker's instrument and statistics, if accounting is on (both null otherwise).
     #[inline]
     fn accounting(&self) -> Option<(*const RuntimeInstrument, *const WorkerStats)> {

@@ -275,8 +275,8 @@ impl<'a> PollGuard<'a> {
     /// The instrument and this worker's statistics, for the out-of-line parts of `end`.
     fn accounting(&self) -> (&RuntimeInstrument, &WorkerStats) {
         let (inst, worker) = context::accounting().expect("accounting is on inside `end`");
-        // SAFETY: as in `begin`: this thread's worker guard outlives the poll, and the
-        // pointers are not null.
+        // The pointers are not null (`accounting` returned them).
+        // SAFETY: as in `begin`: this thread's worker guard outlives the poll.
         unsafe { (&*inst, &*worker) }
     }
 
