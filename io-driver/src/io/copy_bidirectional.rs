@@ -6,17 +6,33 @@
 //! both directions are done, so a peer that half-closes keeps receiving what the other peer
 //! still sends. The first error in either direction ends the relay with that error (the
 //! other direction is abandoned where it stands; dropping the streams closes them).
+//!
+//! # Buffer sizes
+//! [`copy_bidirectional`] sizes each direction's buffer by its flow: it starts at
+//! [`SMALL_BUF_SIZE`] (tokio's fixed size), grows to [`BULK_BUF_SIZE`] when a read fills it
+//! (the reader had at least that much waiting: a bulk flow), and shrinks back once a read
+//! into the big buffer brings less than [`SMALL_BUF_SIZE`] and has been written out (the flow
+//! went quiet). A connection carrying small messages never holds more than the small
+//! buffer; a bulk flow makes one eighth of the reads and writes. A buffer is resized only
+//! when empty, so no byte is copied or lost.
+//! [`copy_bidirectional_with_sizes`] keeps the sizes it is given.
 use futures_io::{AsyncRead, AsyncWrite};
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-/// Buffer size of each direction in [`copy_bidirectional`] (tokio's default too).
-const DEFAULT_BUF_SIZE: usize = 8 * 1024;
+/// Starting buffer size of each direction in [`copy_bidirectional`] (tokio's fixed size).
+pub(crate) const SMALL_BUF_SIZE: usize = 8 * 1024;
+
+/// Buffer size of a direction of [`copy_bidirectional`] that carries a bulk flow.
+pub(crate) const BULK_BUF_SIZE: usize = 64 * 1024;
 
 /// Copies `a` to `b` and `b` to `a` at the same time until both reach EOF, propagating each
 /// EOF as a write half-close of the other side. Returns `(bytes a→b, bytes b→a)`.
+///
+/// Each direction's buffer starts at 8 KiB and grows to 64 KiB while that direction moves
+/// bulk data (see the module docs); tokio's `copy_bidirectional` keeps 8 KiB.
 ///
 /// ```
 /// # let rt = wakeful_io::rt::doc_runtime();
@@ -57,11 +73,13 @@ where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
-    copy_bidirectional_with_sizes(a, b, DEFAULT_BUF_SIZE, DEFAULT_BUF_SIZE).await
+    let a_to_b = CopyBuffer::adaptive(SMALL_BUF_SIZE, BULK_BUF_SIZE);
+    let b_to_a = CopyBuffer::adaptive(SMALL_BUF_SIZE, BULK_BUF_SIZE);
+    relay(a, b, a_to_b, b_to_a).await
 }
 
-/// As [`copy_bidirectional`], with the buffer size of each direction (bigger buffers mean
-/// fewer syscalls per byte, at that much memory per connection).
+/// As [`copy_bidirectional`], with a fixed buffer size for each direction (bigger buffers
+/// mean fewer syscalls per byte, at that much memory per connection).
 ///
 /// # Errors
 /// The first read, write, flush or close error of either direction.
@@ -82,8 +100,24 @@ where
         a_to_b_size > 0 && b_to_a_size > 0,
         "buffer sizes must be non-zero"
     );
-    let mut a_to_b = Transfer::Running(CopyBuffer::new(a_to_b_size));
-    let mut b_to_a = Transfer::Running(CopyBuffer::new(b_to_a_size));
+    let a_to_b = CopyBuffer::adaptive(a_to_b_size, a_to_b_size);
+    let b_to_a = CopyBuffer::adaptive(b_to_a_size, b_to_a_size);
+    relay(a, b, a_to_b, b_to_a).await
+}
+
+/// Runs both directions to completion.
+async fn relay<A, B>(
+    a: &mut A,
+    b: &mut B,
+    a_to_b: CopyBuffer,
+    b_to_a: CopyBuffer,
+) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin + ?Sized,
+    B: AsyncRead + AsyncWrite + Unpin + ?Sized,
+{
+    let mut a_to_b = Transfer::Running(a_to_b);
+    let mut b_to_a = Transfer::Running(b_to_a);
     poll_fn(|cx| {
         let ab = a_to_b.poll(cx, &mut *a, &mut *b)?;
         let ba = b_to_a.poll(cx, &mut *b, &mut *a)?;
@@ -125,6 +159,9 @@ impl Transfer {
 }
 
 /// A buffer between a reader and a writer: `buf[pos..cap]` is read and not yet written.
+///
+/// Its length is `small` or `bulk` (equal for a fixed size), changed only while it is
+/// empty (`pos == cap`), just before a read, to what the last read asked for (`want`).
 struct CopyBuffer {
     read_done: bool,
     need_flush: bool,
@@ -132,17 +169,45 @@ struct CopyBuffer {
     cap: usize,
     amt: u64,
     buf: Box<[u8]>,
+    small: usize,
+    bulk: usize,
+    /// The size to take at the next read: `small` or `bulk`.
+    want: usize,
 }
 
 impl CopyBuffer {
-    fn new(size: usize) -> CopyBuffer {
+    /// A buffer of `small` bytes that grows to `bulk` for a bulk flow (module docs).
+    fn adaptive(small: usize, bulk: usize) -> CopyBuffer {
+        debug_assert!(0 < small && small <= bulk);
         CopyBuffer {
             read_done: false,
             need_flush: false,
             pos: 0,
             cap: 0,
             amt: 0,
-            buf: vec![0; size].into_boxed_slice(),
+            buf: vec![0; small].into_boxed_slice(),
+            small,
+            bulk,
+            want: small,
+        }
+    }
+
+    /// Records the size the flow a read of `n` bytes showed: it filled the small buffer
+    /// (grow), or brought less than the small size into the big one (shrink).
+    fn note_read(&mut self, n: usize) {
+        let len = self.buf.len();
+        if n == len && len < self.bulk {
+            self.want = self.bulk;
+        } else if len > self.small && n < self.small {
+            self.want = self.small;
+        }
+    }
+
+    /// Gives the empty buffer the size the flow wants.
+    fn fit_to_flow(&mut self) {
+        debug_assert_eq!(self.pos, self.cap);
+        if self.buf.len() != self.want {
+            self.buf = vec![0; self.want].into_boxed_slice();
         }
     }
 
@@ -160,9 +225,11 @@ impl CopyBuffer {
     {
         loop {
             if self.pos == self.cap && !self.read_done {
+                self.fit_to_flow();
                 match reader.as_mut().poll_read(cx, &mut self.buf) {
                     Poll::Ready(Ok(0)) => self.read_done = true,
                     Poll::Ready(Ok(n)) => {
+                        self.note_read(n);
                         self.pos = 0;
                         self.cap = n;
                     }
@@ -203,5 +270,89 @@ impl CopyBuffer {
                 return Poll::Ready(Ok(self.amt));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+    use std::task::Waker;
+
+    /// A reader that returns scripted read sizes (then EOF), each read's bytes counting up
+    /// from the last, and records the size of every buffer it was offered.
+    struct Script {
+        reads: VecDeque<usize>,
+        offered: Vec<usize>,
+        next: u8,
+    }
+
+    impl AsyncRead for Script {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            self.offered.push(buf.len());
+            let n = self.reads.pop_front().unwrap_or(0).min(buf.len());
+            for b in &mut buf[..n] {
+                *b = self.next;
+                self.next = self.next.wrapping_add(1);
+            }
+            Poll::Ready(Ok(n))
+        }
+    }
+
+    /// Runs `buf` over the script to EOF; returns the offered sizes and what was written.
+    fn copy(mut buf: CopyBuffer, reads: &[usize]) -> (Vec<usize>, Vec<u8>) {
+        let mut reader = Script {
+            reads: reads.iter().copied().collect(),
+            offered: Vec::new(),
+            next: 0,
+        };
+        let mut written = Vec::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        let res = buf.poll_copy(&mut cx, Pin::new(&mut reader), Pin::new(&mut written));
+        let total: usize = reads.iter().sum();
+        assert!(matches!(res, Poll::Ready(Ok(n)) if n == total as u64));
+        (reader.offered, written)
+    }
+
+    fn counting(len: usize) -> Vec<u8> {
+        (0..len).map(|i| i as u8).collect()
+    }
+
+    #[test]
+    fn a_read_that_fills_the_small_buffer_grows_it_and_a_quiet_read_shrinks_it() {
+        let (small, bulk) = (SMALL_BUF_SIZE, BULK_BUF_SIZE);
+        let reads = [small, bulk, bulk - 1, small, small - 1, 10, small];
+        let (offered, written) = copy(CopyBuffer::adaptive(small, bulk), &reads);
+        // The full small read grows the next; reads of at least `small` keep the big
+        // buffer; the one below `small` shrinks the next, which then stays small until a
+        // read fills it; the EOF read is offered the size the last full read asked for.
+        assert_eq!(offered, [small, bulk, bulk, bulk, bulk, small, small, bulk]);
+        assert_eq!(
+            written,
+            counting(reads.iter().sum()),
+            "bytes lost or reordered"
+        );
+    }
+
+    #[test]
+    fn small_messages_never_grow_the_buffer() {
+        let reads = [1024; 50];
+        let (offered, _) = copy(CopyBuffer::adaptive(SMALL_BUF_SIZE, BULK_BUF_SIZE), &reads);
+        assert!(
+            offered.iter().all(|&len| len == SMALL_BUF_SIZE),
+            "{offered:?}"
+        );
+    }
+
+    #[test]
+    fn a_fixed_size_never_changes() {
+        let reads = [512, 512, 512, 3, 512];
+        let (offered, written) = copy(CopyBuffer::adaptive(512, 512), &reads);
+        assert!(offered.iter().all(|&len| len == 512), "{offered:?}");
+        assert_eq!(written, counting(reads.iter().sum()));
     }
 }
