@@ -1,6 +1,7 @@
 //! Read-ahead in wakeful-tls (`TlsStream::set_read_ahead`): off by default; on, a bulk flow
-//! reads the transport in large pieces (not in the ~4 KiB rustls asks for) and delivers
-//! every byte in order; `into_parts` returns the bytes read ahead, so nothing is lost.
+//! reads the transport in large pieces (not in the ~4 KiB rustls asks for), hands a big
+//! read every record already read ahead, and delivers every byte in order; `into_parts`
+//! returns the bytes read ahead, so nothing is lost.
 //!
 //! The transport is an in-memory pipe whose writes never block, so the client's whole
 //! stream (and its close_notify) is buffered before the server reads: how many reads the
@@ -150,46 +151,72 @@ fn pair_with_stream_sent(
     (server, server_reads)
 }
 
-/// Reads the whole stream, checking every byte; returns the transport reads it took.
-fn read_all(read_ahead: bool) -> u64 {
+/// What reading a whole stream took.
+struct ReadAll {
+    /// Transport reads.
+    transport_reads: u64,
+    /// Reads of the TLS stream that returned bytes.
+    stream_reads: u64,
+}
+
+/// Reads the whole stream with a 64 KiB buffer, checking every byte.
+fn read_all(read_ahead: bool) -> ReadAll {
     const TOTAL: usize = 1 << 20;
     let rt = rt();
     let (mut server, reads) = pair_with_stream_sent(&rt, TOTAL, read_ahead);
-    let received = rt.block_on(async move {
+    let (received, stream_reads) = rt.block_on(async move {
         let mut buf = vec![0u8; 64 * 1024];
-        let mut at = 0;
+        let (mut at, mut stream_reads) = (0, 0);
         loop {
             let n = server.read(&mut buf).await.unwrap();
             if n == 0 {
-                break at;
+                break (at, stream_reads);
             }
             assert!(buf[..n] == *pattern(at as u64, n), "bytes differ at {at}");
             at += n;
+            stream_reads += 1;
         }
     });
     assert_eq!(received, TOTAL);
-    reads.load(Ordering::Relaxed)
+    ReadAll {
+        transport_reads: reads.load(Ordering::Relaxed),
+        stream_reads,
+    }
 }
 
 /// 1 MiB in fewer reads than this needs more than 24 KiB per read: rustls asks its reader
 /// for 4 KiB to ~18 KiB at a time, so fed directly it takes at least 57 (read-ahead takes
-/// 33 KiB at a time: about 33).
+/// 65 KiB at a time: about 17).
 const READS_FOR_1_MIB: u64 = (1 << 20) / (24 * 1024);
 
 #[test]
 fn with_read_ahead_a_bulk_flow_reads_the_transport_in_large_pieces() {
     let _guard = watchdog("with_read_ahead", 120);
-    let reads = read_all(true);
+    let reads = read_all(true).transport_reads;
     assert!(
         reads <= READS_FOR_1_MIB,
         "{reads} transport reads for 1 MiB: read-ahead is not reading ahead"
     );
 }
 
+/// A record carries at most 16 KiB of plaintext, so 1 MiB in fewer reads than this means
+/// reads that returned several records each.
+const STREAM_READS_FOR_1_MIB: u64 = (1 << 20) / (24 * 1024);
+
+#[test]
+fn with_read_ahead_a_big_read_gets_every_record_already_read_ahead() {
+    let _guard = watchdog("a_big_read_gets_every_record", 120);
+    let reads = read_all(true).stream_reads;
+    assert!(
+        reads <= STREAM_READS_FOR_1_MIB,
+        "{reads} reads of 64 KiB for 1 MiB: each returned about one record"
+    );
+}
+
 #[test]
 fn without_read_ahead_rustls_reads_the_transport_itself() {
     let _guard = watchdog("without_read_ahead", 120);
-    let reads = read_all(false);
+    let reads = read_all(false).transport_reads;
     assert!(
         reads > READS_FOR_1_MIB,
         "{reads} transport reads for 1 MiB: read ahead although off"

@@ -68,7 +68,7 @@ async fn run(tcp: TcpStream, peer: SocketAddr, ctx: &ConnCtx) -> CloseReason {
             return CloseReason::HandshakeFailed;
         }
     };
-    // Uploads in big reads (one per 33 KiB, not per 4 KiB); the stream is never taken
+    // Uploads in big reads (one per 65 KiB, not per 4 KiB); the stream is never taken
     // apart, so nothing read ahead can be stranded.
     tls.set_read_ahead(true);
     let upstream = match timeout(

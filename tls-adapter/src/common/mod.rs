@@ -281,7 +281,7 @@ where
                 }
                 Ok(n) => {
                     progress();
-                    return Poll::Ready(Ok(n));
+                    return Poll::Ready(Ok(self.top_up(cx, buf, n)));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -315,6 +315,37 @@ where
                 self.read = ReadState::Truncated;
             }
         }
+    }
+
+    /// After a read put `filled` bytes of plaintext in `buf`, adds the plaintext of the
+    /// records the read-ahead buffer already holds, without touching the transport: a bulk
+    /// reader with a big buffer gets several records per call, so it writes them on in one
+    /// call too. Stops at the first thing that is not more plaintext (the buffer drained, a
+    /// close_notify, an error, `buf` full); whatever stopped it is answered by the next
+    /// `poll_read`, as if this call had returned after the first record.
+    fn top_up(&mut self, cx: &mut Context<'_>, buf: &mut [u8], mut filled: usize) -> usize {
+        while filled < buf.len() {
+            match self.conn.reader().read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => {
+                    filled += n;
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => break,
+            }
+            let buffered = self.ahead.buffered();
+            if buffered.is_empty() || self.failed.is_some() || self.read != ReadState::Open {
+                break;
+            }
+            let mut buffered = buffered;
+            match self.conn.read_tls(&mut buffered) {
+                Ok(n) if n > 0 => self.ahead.consume(n),
+                _ => break,
+            }
+            let _ = self.process(cx);
+        }
+        filled
     }
 
     pub(crate) fn poll_write(

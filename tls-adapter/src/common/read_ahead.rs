@@ -21,8 +21,9 @@
 //!   exactly as without read-ahead: bytes behind a close_notify stay here, unprocessed.
 //! - `Pending` still comes only from the transport: a non-empty buffer never waits.
 
-/// Bytes per transport read once read-ahead is on: two full-size TLS records.
-pub(crate) const CAPACITY: usize = 2 * (16 * 1024 + 256);
+/// Bytes per transport read once read-ahead is on: four full-size TLS records (64 KiB of
+/// plaintext, what one write of `copy_bidirectional`'s bulk buffer carries).
+pub(crate) const CAPACITY: usize = 4 * (16 * 1024 + 256);
 
 /// A direct read of at least this many bytes means a bulk flow (rustls asks for about
 /// this much per read); a refill smaller than this, once drained, ends read-ahead.

@@ -88,7 +88,7 @@ macro_rules! tls_stream {
             /// Reads the transport ahead of rustls (off by default). rustls takes at most
             /// about 4 KiB per read, so fed directly a bulk transfer costs one transport
             /// read per 4 KiB; with read-ahead on, once a read shows a bulk flow, the stream
-            /// reads up to 33 KiB at a time into a buffer of its own and feeds rustls from
+            /// reads up to 65 KiB at a time into a buffer of its own and feeds rustls from
             /// it. The buffer is freed when the flow goes quiet, so connections carrying
             /// small messages never hold one. Turning it off keeps the bytes already read
             /// ahead: they are delivered first.
