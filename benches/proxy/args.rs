@@ -18,6 +18,8 @@ usage: cargo bench --bench proxy -- [OPTIONS]
   --handshake-conns C  concurrent connect+handshake loops (default 8)
   --bulk-conns C       bulk streaming connections (default 4)
   --only LIST          comma-separated subset of keep-alive,handshakes,bulk,spinner
+  --tokio-copy-buf B   the tokio proxy relays with copy_bidirectional_with_sizes(B, B)
+                       instead of copy_bidirectional's fixed 8 KiB (a hand-tuned tokio)
   --test               smoke run: every case once, briefly, checked (CI)
 ";
 
@@ -36,6 +38,8 @@ pub struct Options {
     pub bulk_conns: usize,
     pub workloads: Vec<Workload>,
     pub spinner: bool,
+    /// `--tokio-copy-buf`: the tokio proxy's relay buffer size, if not tokio's default.
+    pub tokio_copy_buf: Option<usize>,
 }
 
 impl Options {
@@ -74,6 +78,7 @@ pub fn parse(argv: &[String]) -> Result<Parsed, String> {
         bulk_conns: 4,
         workloads: Workload::ALL.to_vec(),
         spinner: true,
+        tokio_copy_buf: None,
     };
     let mut args = argv.iter();
     while let Some(flag) = args.next() {
@@ -91,6 +96,7 @@ pub fn parse(argv: &[String]) -> Result<Parsed, String> {
             "--keepalive-conns" => o.keepalive_conns = positive(flag, value()?)?,
             "--handshake-conns" => o.handshake_conns = positive(flag, value()?)?,
             "--bulk-conns" => o.bulk_conns = positive(flag, value()?)?,
+            "--tokio-copy-buf" => o.tokio_copy_buf = Some(positive(flag, value()?)?),
             "--only" => {
                 let list = value()?;
                 o.workloads = Workload::ALL

@@ -48,6 +48,8 @@ pub struct Launch<'a> {
     pub upstream: SocketAddr,
     pub workers: u16,
     pub inject_spinner: bool,
+    /// The tokio proxy's relay buffer size (`--copy-buf`); ignored for wakeful.
+    pub tokio_copy_buf: Option<usize>,
 }
 
 /// A running proxy, killed and reaped on drop.
@@ -183,6 +185,9 @@ fn command(launch: &Launch<'_>) -> Result<Command, String> {
             // Held open by the driver: EOF tells the child the driver is gone.
             cmd.arg(crate::tokio_proxy::SUBCOMMAND)
                 .stdin(Stdio::piped());
+            if let Some(size) = launch.tokio_copy_buf {
+                cmd.arg("--copy-buf").arg(size.to_string());
+            }
             cmd
         }
     };

@@ -70,6 +70,7 @@ async fn bench(opts: &Options) -> Result<(), String> {
             upstream: upstream.addr(),
             workers: opts.workers,
             inject_spinner: false,
+            tokio_copy_buf: opts.tokio_copy_buf,
         })?;
         eprintln!("{} proxy on {}", runtime.name(), proxy.addr());
         sides.push(Side {

@@ -131,10 +131,15 @@ pub fn main_table(opts: &Options, results: &Results) -> String {
     let _ = writeln!(
         out,
         "\n## wakeful proxy vs tokio + tokio-rustls\n\nMedians of {} of {:.1} s per side \
-         (rounds alternate wakeful, tokio), --workers {} on both, loopback.\n",
+         (rounds alternate wakeful, tokio), --workers {} on both, loopback; tokio relays \
+         with {}.\n",
         rounds(opts.rounds),
         opts.measure.as_secs_f64(),
-        opts.workers
+        opts.workers,
+        match opts.tokio_copy_buf {
+            None => "copy_bidirectional (8 KiB per direction)".to_string(),
+            Some(b) => format!("copy_bidirectional_with_sizes({b}, {b}) (--tokio-copy-buf)"),
+        }
     );
     let _ = writeln!(out, "| case | metric | wakeful | tokio | wakeful/tokio |");
     let _ = writeln!(out, "|---|---|--:|--:|--:|");

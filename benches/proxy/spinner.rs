@@ -58,6 +58,7 @@ pub async fn run(
                 upstream: side.upstream.addr(),
                 workers: opts.workers,
                 inject_spinner: true,
+                tokio_copy_buf: opts.tokio_copy_buf,
             })?;
             tokio::time::sleep(SETTLE).await;
             let idle = idle_cpu(&[&spinner], opts.idle).await?.remove(0);

@@ -1,7 +1,8 @@
 //! One client connection of the tokio proxy, as `src/cli/proxy/conn.rs` serves it on
 //! wakeful: `TCP_NODELAY`, the TLS handshake and then the upstream connect (each bounded by
 //! the handshake timeout), `TCP_NODELAY` upstream, then a relay both ways with half-close
-//! (`copy_bidirectional`, 8 KiB per direction, as wakeful's), raced against the idle
+//! (`copy_bidirectional`, tokio's fixed 8 KiB per direction where wakeful's grows to 64 KiB
+//! for bulk flows; `--copy-buf` sets a size by hand), raced against the idle
 //! timeout, every read counted and timestamped, a client TCP EOF without close_notify
 //! tolerated as an EOF (a truncation).
 //!
@@ -29,6 +30,8 @@ pub struct ConnCtx {
     upstream: String,
     handshake_timeout: Duration,
     idle_timeout: Duration,
+    /// The relay's buffer size per direction; `None`: `copy_bidirectional`'s 8 KiB.
+    copy_buf: Option<usize>,
     accepted: AtomicU64,
     closed: [AtomicU64; Reason::COUNT],
     client_to_upstream: AtomicU64,
@@ -42,8 +45,10 @@ impl ConnCtx {
         upstream: String,
         handshake_timeout: Duration,
         idle_timeout: Duration,
+        copy_buf: Option<usize>,
     ) -> ConnCtx {
         ConnCtx {
+            copy_buf,
             acceptor: TlsAcceptor::from(tls),
             upstream,
             handshake_timeout,
@@ -118,10 +123,19 @@ where
     let activity = Activity::new();
     let mut client = Metered::new(client, &ctx.client_to_upstream, &activity, true);
     let mut upstream = Metered::new(upstream, &ctx.upstream_to_client, &activity, false);
+    let copy = async {
+        match ctx.copy_buf {
+            None => tokio::io::copy_bidirectional(&mut client, &mut upstream).await,
+            Some(size) => {
+                tokio::io::copy_bidirectional_with_sizes(&mut client, &mut upstream, size, size)
+                    .await
+            }
+        }
+    };
     // `biased`: the relay first, as wakeful's `race` polls its left side first.
     let reason = tokio::select! {
         biased;
-        res = tokio::io::copy_bidirectional(&mut client, &mut upstream) => match res {
+        res = copy => match res {
             Ok(_) => Reason::Completed,
             Err(_) => Reason::Error,
         },

@@ -48,11 +48,13 @@ struct Args {
     key: PathBuf,
     workers: usize,
     inject_spinner: bool,
+    /// `--copy-buf B`: relay with `copy_bidirectional_with_sizes(B, B)`.
+    copy_buf: Option<usize>,
 }
 
 fn parse(argv: &[String]) -> Result<Args, String> {
     let (mut listen, mut upstream, mut cert, mut key) = (None, None, None, None);
-    let (mut workers, mut inject_spinner) = (2, false);
+    let (mut workers, mut inject_spinner, mut copy_buf) = (2, false, None);
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
         if flag == "--inject-spinner" {
@@ -75,6 +77,15 @@ fn parse(argv: &[String]) -> Result<Args, String> {
                     .filter(|n| *n > 0)
                     .ok_or_else(|| format!("--workers {value}: not a positive number"))?
             }
+            "--copy-buf" => {
+                copy_buf = Some(
+                    value
+                        .parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| format!("--copy-buf {value}: not a positive number"))?,
+                )
+            }
             _ => return Err(format!("{SUBCOMMAND}: unknown flag {flag}")),
         }
     }
@@ -86,6 +97,7 @@ fn parse(argv: &[String]) -> Result<Args, String> {
         key: need(key, "--key")?.into(),
         workers,
         inject_spinner,
+        copy_buf,
     })
 }
 
@@ -145,6 +157,7 @@ async fn serve(args: Args, tls: Arc<ServerConfig>) -> Result<(), String> {
         args.upstream,
         HANDSHAKE_TIMEOUT,
         IDLE_TIMEOUT,
+        args.copy_buf,
     ));
     let slots = Arc::new(Semaphore::new(MAX_CONNS));
     let mut backoff = BACKOFF_START;
