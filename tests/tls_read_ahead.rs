@@ -200,8 +200,9 @@ fn with_read_ahead_a_bulk_flow_reads_the_transport_in_large_pieces() {
 }
 
 /// A record carries at most 16 KiB of plaintext, so 1 MiB in fewer reads than this means
-/// reads that returned several records each.
-const STREAM_READS_FOR_1_MIB: u64 = (1 << 20) / (24 * 1024);
+/// reads that returned about three records each (read-ahead takes four per refill: about
+/// 17 reads; two per read would take 32).
+const STREAM_READS_FOR_1_MIB: u64 = (1 << 20) / (48 * 1024);
 
 #[test]
 fn with_read_ahead_a_big_read_gets_every_record_already_read_ahead() {
@@ -299,4 +300,66 @@ fn with_read_ahead_bytes_behind_a_close_notify_stay_unread() {
     });
     assert_eq!(received, TOTAL);
     assert_eq!(eofs, 0, "a second read after close_notify is not EOF");
+}
+
+/// A record that fails authentication, in a bulk flow with read-ahead on and a reader whose
+/// buffer takes several records per read (so the bad record is met while topping a read
+/// up): every byte of the records before it is delivered, then `InvalidData`, and again on
+/// the next read (the error is sticky); the alert goes to the peer.
+#[test]
+fn with_read_ahead_a_bad_record_after_good_ones_is_a_sticky_error_after_their_bytes() {
+    let _guard = watchdog("a_bad_record_after_good_ones", 120);
+    const TOTAL: usize = 256 * 1024;
+    // Wholly inside one read-ahead refill, after another record of it, so it is met while
+    // a read is topped up (a probe in `top_up` showed it: records 4, 8 and 12 straddle two
+    // refills and are met by the next read's refill instead).
+    const BAD_RECORD: usize = 10;
+    let rt = rt();
+    let (mut server, _reads) = pair_with_stream_sent(&rt, TOTAL, true);
+    let good_bytes = {
+        // Walk the buffered records (5-byte headers) and flip a ciphertext byte of one.
+        let mut rx = server.get_ref().0.rx.lock().unwrap();
+        let (mut at, mut plaintext) = (0, 0);
+        for _ in 0..BAD_RECORD {
+            let len = usize::from(u16::from_be_bytes([rx.bytes[at + 3], rx.bytes[at + 4]]));
+            at += 5 + len;
+            plaintext += len - 17; // content type byte and AEAD tag
+        }
+        rx.bytes[at + 5 + 100] ^= 0x01;
+        plaintext
+    };
+    assert_eq!(
+        good_bytes,
+        BAD_RECORD * 16 * 1024,
+        "records of 16 KiB expected"
+    );
+    let sent_before = server.get_ref().0.tx.lock().unwrap().bytes.len();
+    let (received, first, second) = rt.block_on(async {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut at = 0;
+        let first = loop {
+            match server.read(&mut buf).await {
+                Ok(0) => panic!("EOF instead of an error after {at} bytes"),
+                Ok(n) => {
+                    assert!(buf[..n] == *pattern(at as u64, n), "bytes differ at {at}");
+                    at += n;
+                }
+                Err(e) => break e,
+            }
+        };
+        let second = server.read(&mut buf).await.unwrap_err();
+        (at, first, second)
+    });
+    assert_eq!(
+        received, good_bytes,
+        "the good records' bytes were not all delivered"
+    );
+    assert_eq!(first.kind(), io::ErrorKind::InvalidData, "{first}");
+    assert_eq!(
+        second.kind(),
+        io::ErrorKind::InvalidData,
+        "not sticky: {second}"
+    );
+    let sent_after = server.get_ref().0.tx.lock().unwrap().bytes.len();
+    assert!(sent_after > sent_before, "no alert was written");
 }

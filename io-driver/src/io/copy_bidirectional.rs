@@ -8,14 +8,8 @@
 //! other direction is abandoned where it stands; dropping the streams closes them).
 //!
 //! # Buffer sizes
-//! [`copy_bidirectional`] sizes each direction's buffer by its flow: it starts at
-//! [`SMALL_BUF_SIZE`] (tokio's fixed size), grows to [`BULK_BUF_SIZE`] when a read fills it
-//! (the reader had at least that much waiting: a bulk flow), and shrinks back once a read
-//! into the big buffer brings less than [`SMALL_BUF_SIZE`] and has been written out (the flow
-//! went quiet). A connection carrying small messages never holds more than the small
-//! buffer; a bulk flow makes one eighth of the reads and writes. A buffer is resized only
-//! when empty, so no byte is copied or lost.
-//! [`copy_bidirectional_with_sizes`] keeps the sizes it is given.
+//! See [`copy_bidirectional`]'s docs (the public contract). Invariant: a buffer is resized
+//! only when empty (`pos == cap`), just before a read, so no byte is copied or lost.
 use futures_io::{AsyncRead, AsyncWrite};
 use std::future::poll_fn;
 use std::io;
@@ -28,11 +22,22 @@ pub(crate) const SMALL_BUF_SIZE: usize = 8 * 1024;
 /// Buffer size of a direction of [`copy_bidirectional`] that carries a bulk flow.
 pub(crate) const BULK_BUF_SIZE: usize = 64 * 1024;
 
+/// Reads in a row that bring less than [`SMALL_BUF_SIZE`] into a bulk buffer before it
+/// shrinks: one short read (the tail of a burst, a mid-sized message) is not a quiet flow.
+const SHORT_READS_TO_SHRINK: u8 = 4;
+
 /// Copies `a` to `b` and `b` to `a` at the same time until both reach EOF, propagating each
 /// EOF as a write half-close of the other side. Returns `(bytes a→b, bytes b→a)`.
 ///
-/// Each direction's buffer starts at 8 KiB and grows to 64 KiB while that direction moves
-/// bulk data (see the module docs); tokio's `copy_bidirectional` keeps 8 KiB.
+/// # Buffer sizes
+/// Each direction's buffer is sized by its flow (tokio's `copy_bidirectional` keeps a fixed
+/// 8 KiB). It starts at 8 KiB and grows to 64 KiB when a read fills it (the reader had at
+/// least that much waiting: a bulk flow), so a bulk flow makes up to an eighth of the reads
+/// and writes. It shrinks back to 8 KiB after four reads in a row brought less than 8 KiB
+/// each (the flow turned to small messages), so a flow of mid-sized messages does not
+/// reallocate per message. A connection that only ever carries small messages never holds
+/// more than 8 KiB per direction; one that carried bulk data and then went idle keeps
+/// 64 KiB per direction until its next short reads or its end.
 ///
 /// ```
 /// # let rt = wakeful_io::rt::doc_runtime();
@@ -161,7 +166,7 @@ impl Transfer {
 /// A buffer between a reader and a writer: `buf[pos..cap]` is read and not yet written.
 ///
 /// Its length is `small` or `bulk` (equal for a fixed size), changed only while it is
-/// empty (`pos == cap`), just before a read, to what the last read asked for (`want`).
+/// empty (`pos == cap`), just before a read, to what the reads so far asked for (`want`).
 struct CopyBuffer {
     read_done: bool,
     need_flush: bool,
@@ -173,6 +178,8 @@ struct CopyBuffer {
     bulk: usize,
     /// The size to take at the next read: `small` or `bulk`.
     want: usize,
+    /// Reads in a row into the big buffer that brought less than `small`.
+    short_reads: u8,
 }
 
 impl CopyBuffer {
@@ -189,17 +196,25 @@ impl CopyBuffer {
             small,
             bulk,
             want: small,
+            short_reads: 0,
         }
     }
 
     /// Records the size the flow a read of `n` bytes showed: it filled the small buffer
-    /// (grow), or brought less than the small size into the big one (shrink).
+    /// (grow), or it is the [`SHORT_READS_TO_SHRINK`]th read in a row to bring less than
+    /// the small size into the big one (shrink).
     fn note_read(&mut self, n: usize) {
         let len = self.buf.len();
         if n == len && len < self.bulk {
             self.want = self.bulk;
         } else if len > self.small && n < self.small {
-            self.want = self.small;
+            self.short_reads += 1;
+            if self.short_reads >= SHORT_READS_TO_SHRINK {
+                self.want = self.small;
+                self.short_reads = 0;
+            }
+        } else {
+            self.short_reads = 0;
         }
     }
 
@@ -208,6 +223,7 @@ impl CopyBuffer {
         debug_assert_eq!(self.pos, self.cap);
         if self.buf.len() != self.want {
             self.buf = vec![0; self.want].into_boxed_slice();
+            (self.pos, self.cap) = (0, 0);
         }
     }
 
@@ -323,19 +339,47 @@ mod tests {
     }
 
     #[test]
-    fn a_read_that_fills_the_small_buffer_grows_it_and_a_quiet_read_shrinks_it() {
+    fn a_read_that_fills_the_small_buffer_grows_it_and_four_short_reads_shrink_it() {
         let (small, bulk) = (SMALL_BUF_SIZE, BULK_BUF_SIZE);
-        let reads = [small, bulk, bulk - 1, small, small - 1, 10, small];
+        let short = small - 1;
+        let reads = [
+            small,
+            bulk,
+            bulk - 1,
+            small,
+            short,
+            short,
+            short,
+            short,
+            10,
+            small,
+        ];
         let (offered, written) = copy(CopyBuffer::adaptive(small, bulk), &reads);
         // The full small read grows the next; reads of at least `small` keep the big
-        // buffer; the one below `small` shrinks the next, which then stays small until a
-        // read fills it; the EOF read is offered the size the last full read asked for.
-        assert_eq!(offered, [small, bulk, bulk, bulk, bulk, small, small, bulk]);
+        // buffer; the fourth short read in a row shrinks the next, which then stays small
+        // until a read fills it; the EOF read is offered what the last full read asked for.
+        assert_eq!(
+            offered,
+            [small, bulk, bulk, bulk, bulk, bulk, bulk, bulk, small, small, bulk]
+        );
         assert_eq!(
             written,
             counting(reads.iter().sum()),
             "bytes lost or reordered"
         );
+    }
+
+    #[test]
+    fn mid_sized_messages_do_not_resize_per_message() {
+        let (small, bulk) = (SMALL_BUF_SIZE, BULK_BUF_SIZE);
+        // 12 KiB messages: the first fills the small buffer; afterwards each arrives whole
+        // (not short) or split into a short 4 KiB and a longer read (which resets the
+        // count): never four short reads in a row.
+        let reads = [small, 4096, 12288, 4096, 12288, 4096, 4096, 4096, 12288];
+        let (offered, written) = copy(CopyBuffer::adaptive(small, bulk), &reads);
+        assert_eq!(offered[0], small);
+        assert!(offered[1..].iter().all(|&len| len == bulk), "{offered:?}");
+        assert_eq!(written, counting(reads.iter().sum()));
     }
 
     #[test]

@@ -318,7 +318,8 @@ where
     }
 
     /// After a read put `filled` bytes of plaintext in `buf`, adds the plaintext of the
-    /// records the read-ahead buffer already holds, without touching the transport: a bulk
+    /// records the read-ahead buffer already holds, without reading the transport (a
+    /// record that fails still gets its alert written, as in `poll_read`): a bulk
     /// reader with a big buffer gets several records per call, so it writes them on in one
     /// call too. Stops at the first thing that is not more plaintext (the buffer drained, a
     /// close_notify, an error, `buf` full); whatever stopped it is answered by the next

@@ -71,8 +71,9 @@ macro_rules! tls_stream {
             ///
             /// With read-ahead on ([`set_read_ahead`](Self::set_read_ahead)), the bytes
             /// read ahead are handed to the connection first; rustls refuses input while
-            /// it holds 16 KiB of unread plaintext, and any it refuses are dropped. Use
-            /// [`into_parts`](Self::into_parts) to keep them.
+            /// it holds 16 KiB of unread plaintext, and any it refuses are dropped (up to
+            /// four records, about 65 KiB). Use [`into_parts`](Self::into_parts) to keep
+            /// them.
             pub fn into_inner(self) -> (IO, $conn) {
                 self.core.into_inner()
             }
