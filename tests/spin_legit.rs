@@ -175,3 +175,44 @@ fn ten_thousand_short_sleeps_are_not_flagged() {
     );
     assert_eq!(report.runtime.futile_polls, 0, "{:?}", report.runtime);
 }
+
+/// tokio's `spawn_many_remote_busy1` background: twice as many tasks as workers, each
+/// yielding after every 10 µs of real work, for 500 ms. Real work at a fine grain is
+/// still work: none of them may be flagged (or demoted, which would idle the workers).
+///
+/// Optimized builds only: a debug build counts only polls of about 16 µs and more as work
+/// (its spinners' polls take that long; see `WORK_GAP_FACTOR` in the executor's
+/// `instrument/poll.rs`). CI runs this file with `--release` too.
+#[cfg(not(debug_assertions))]
+#[test]
+fn compute_tasks_yielding_every_10us_are_not_flagged() {
+    let rt = runtime(2);
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            rt.spawn(async {
+                let mut slices = 0u64;
+                let mut acc = 0u64;
+                let end = Instant::now() + Duration::from_millis(500);
+                while Instant::now() < end {
+                    let slice = Instant::now() + Duration::from_micros(10);
+                    while Instant::now() < slice {
+                        acc = acc.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    }
+                    slices += 1;
+                    wakeful::task::yield_now().await;
+                }
+                std::hint::black_box(acc);
+                slices
+            })
+        })
+        .collect();
+    let report_during = {
+        std::thread::sleep(Duration::from_millis(400));
+        rt.spin_report_all()
+    };
+    for t in tasks {
+        let slices = rt.block_on(t).unwrap();
+        assert!(slices > 1000, "a task yielded only {slices} times");
+    }
+    assert_eq!(report_during.runtime.flagged_total, 0, "{report_during}");
+}

@@ -48,16 +48,11 @@ pub(crate) mod flag {
     pub(crate) const RECOVERED: u64 = 1 << 3;
     /// The future is gone (completed, panicked or cancelled).
     pub(crate) const FINISHED: u64 = 1 << 4;
-    /// The task's latest span of a clock tick came few polls after the one before it (see
-    /// `PollGuard::spanned_work`). Not a state: reports and the detector ignore it.
-    pub(crate) const SHORT_SPAN_GAP: u64 = 1 << 5;
     /// Never in a task's flags: the value of `WorkerStats::sample_next` when the worker's
     /// next poll is to be timed, so `PollGuard::begin` tests it and the task's flags at once.
     pub(crate) const SAMPLE_NEXT: u64 = 1 << 63;
-    const _: () = assert!(
-        SAMPLE_NEXT & (FLAGGED | DEMOTED | EVER_FLAGGED | RECOVERED | FINISHED | SHORT_SPAN_GAP)
-            == 0
-    );
+    const _: () =
+        assert!(SAMPLE_NEXT & (FLAGGED | DEMOTED | EVER_FLAGGED | RECOVERED | FINISHED) == 0);
 }
 
 /// Counters summed over many tasks (the runtime's totals: live tasks plus retired ones).
@@ -131,6 +126,9 @@ pub(crate) struct TaskStats {
     pub(crate) window_start_poll: Counter,
     /// The value of `polls` at the last poll that spanned a clock tick.
     pub(crate) last_span_poll: Counter,
+    /// The average gap between those spans, in polls (0 before the first); see
+    /// `PollGuard::spanned_work`.
+    pub(crate) span_gap_avg: Counter,
     /// Clock tick (ms) at which the current run of suspicious polls began; 0 = not suspect.
     pub(crate) suspect_since: Counter,
     pub(crate) times_demoted: Counter,
