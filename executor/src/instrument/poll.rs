@@ -315,7 +315,7 @@ impl<'a> PollGuard<'a> {
         worker.sample_next.set(flag::SAMPLE_NEXT);
         now != self.start_tick
             && !(progress || self.sources.contains(WakeSource::Timer))
-            && self.spanned_work(inst)
+            && self.spanned_work()
     }
 
     /// A poll that was not futile, of a task with a futile run behind it or a flag: ends
@@ -352,22 +352,20 @@ impl<'a> PollGuard<'a> {
     /// One gap is a noisy sample (where an edge falls is chance: a demoted spinner's gaps
     /// are random, and about one in sixteen is short), so the verdict is on the average gap
     /// (`span_verdict`): the polls have been real work when it is at most
-    /// `WORK_GAP_FACTOR x futile_streak_threshold` (256 polls by default in optimized
-    /// builds: polls of about 4 µs and more; 64 in debug builds).
-    /// A span judged work also clears the task's futile ratio: its recent polls were work,
-    /// not futile, however few of them reported progress.
-    fn spanned_work(&self, inst: &RuntimeInstrument) -> bool {
+    /// [`WORK_GAP_LIMIT`] (256 polls in optimized builds: polls of about 4 µs and more; 64
+    /// in debug builds). A span judged work also clears the futile ratio of a task that is
+    /// not flagged: its recent polls were work, not futile, however few reported progress.
+    fn spanned_work(&self) -> bool {
         let stats = &self.header.stats;
         let polls = stats.polls.get();
         let gap = polls - stats.last_span_poll.get();
-        let (avg, work) = span_verdict(
-            stats.span_gap_avg.get(),
-            gap,
-            inst.config.futile_streak_threshold,
-        );
+        let (avg, work) = span_verdict(stats.span_gap_avg.get(), gap, WORK_GAP_LIMIT);
         stats.last_span_poll.set(polls);
         stats.span_gap_avg.set(avg);
-        if work {
+        if work && stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) == 0 {
+            // Not for a flagged task: there the span is progress like any other (it ends a
+            // demotion), and unflagging waits for the ratio to decay, so a spinner whose
+            // average dips by chance does not flap between flagged and recovered.
             stats.futile_ratio.set(0);
         }
         work
@@ -440,12 +438,14 @@ impl<'a> PollGuard<'a> {
     }
 }
 
-/// The average gap between spans, in multiples of `futile_streak_threshold`, up to which a
-/// task's polls count as work: polls of about 4 µs and more in optimized builds (256
-/// polls by default). A debug build's polls are several times slower (a spinner's
-/// accounted poll takes 3-12 µs there, measured in `tests/spin_zoo.rs`), so it counts only
-/// polls of about 16 µs and more (64 polls): a spinner must not look like work.
-const WORK_GAP_FACTOR: u64 = if cfg!(debug_assertions) { 1 } else { 4 };
+/// The average gap between spans, in polls, up to which a task's polls count as work:
+/// 256 in optimized builds (polls of about 4 µs and more; in practice the boundary is a
+/// band of about 2-4 µs, since a single average can dip). A debug build's polls are
+/// several times slower (a spinner's accounted poll takes 3-12 µs there, measured in
+/// `tests/spin_zoo.rs`), so it counts only polls of about 16 µs and more (64 polls): a
+/// spinner must not look like work. Decided by how this crate is compiled
+/// (`debug_assertions`); docs/spin-reports.md tells users.
+const WORK_GAP_LIMIT: u64 = if cfg!(debug_assertions) { 64 } else { 256 };
 
 /// The rule of `PollGuard::spanned_work`: the task's average gap between spans, in polls
 /// (`avg`; 0 before its first span), after a span `gap` polls after its previous one.
@@ -453,8 +453,7 @@ const WORK_GAP_FACTOR: u64 = if cfg!(debug_assertions) { 1 } else { 4 };
 /// way to each gap; it starts at four times the work limit, and a gap counts as at most
 /// eight times the limit, so a task proves work after a few spans in a run of short gaps
 /// and a spinner needs a run of several unlikely ones to look like it.
-fn span_verdict(avg: u64, gap: u64, threshold: u64) -> (u64, bool) {
-    let limit = WORK_GAP_FACTOR * threshold.max(1);
+fn span_verdict(avg: u64, gap: u64, limit: u64) -> (u64, bool) {
     let prev = if avg == 0 { 4 * limit } else { avg };
     let avg = (3 * prev + gap.min(8 * limit)) / 4;
     (avg.max(1), avg <= limit)
@@ -519,7 +518,7 @@ pub(crate) fn task_finished(header: &Header) {
 
 #[cfg(test)]
 mod tests {
-    use super::{span_verdict, WORK_GAP_FACTOR};
+    use super::span_verdict;
 
     /// Feeds the gaps (in polls) between successive spans of one task; returns which spans
     /// count as work.
@@ -527,9 +526,8 @@ mod tests {
         let mut avg = 0;
         gaps.iter()
             .map(|&gap| {
-                // The release build's limit (256) whatever this build's: the gaps below are
-                // written for it.
-                let (next, work) = span_verdict(avg, gap * WORK_GAP_FACTOR / 4, 64);
+                // The optimized build's limit: the gaps below are written for it.
+                let (next, work) = span_verdict(avg, gap, 256);
                 avg = next;
                 work
             })
@@ -568,6 +566,40 @@ mod tests {
         assert_eq!(verdicts(&[1000, 980, 1020, 3000, 2500]), [false; 5]);
         // Even three short gaps in a row after its usual ones are not enough.
         assert_eq!(verdicts(&[2000, 2000, 2000, 30, 30, 30]), [false; 6]);
+    }
+
+    /// The share of spans judged work when the gaps are random, as where an edge falls is:
+    /// exponential with mean `mean` polls (seeded, so the test is deterministic).
+    fn work_share(mean: f64, limit: u64) -> f64 {
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut avg = 0;
+        let n = 100_000;
+        let mut work = 0;
+        for _ in 0..n {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            let gap = (-(1.0 - u).ln() * mean).ceil().max(1.0) as u64;
+            let (next, w) = span_verdict(avg, gap, limit);
+            avg = next;
+            work += usize::from(w);
+        }
+        work as f64 / n as f64
+    }
+
+    #[test]
+    fn random_gaps_separate_work_from_spinning_at_both_limits() {
+        // Optimized build (256): 10 µs polls (gaps ~100) are work; 1 µs polls (~1000) and
+        // faster spinners are not.
+        assert!(work_share(100.0, 256) > 0.9);
+        assert!(work_share(1000.0, 256) < 1e-3);
+        assert!(work_share(5000.0, 256) == 0.0);
+        // Debug build (64): 40 µs polls (~25) are work; a debug spinner's 3-12 µs polls
+        // (~330-83) mostly not, the slowest only now and then.
+        assert!(work_share(25.0, 64) > 0.9);
+        assert!(work_share(330.0, 64) < 1e-3);
+        assert!(work_share(83.0, 64) < 0.35);
     }
 
     #[test]

@@ -119,8 +119,9 @@ pub(crate) struct TaskStats {
     /// The longest futile run that has ended; the current run is `futile_streak()`.
     pub(crate) max_futile_streak: Counter,
     /// Exponentially decaying futile/total ratio, in units of [`RATIO_ONE`]: updated at the
-    /// end of each window of futile polls (and poll by poll while flagged); see
-    /// `PollGuard::detect`.
+    /// end of each window of futile polls (and poll by poll while flagged), cleared by a
+    /// tick span that shows work while not flagged; see `PollGuard::detect` and
+    /// `PollGuard::spanned_work`.
     pub(crate) futile_ratio: Counter,
     /// The value of `polls` when the current window of futile polls began.
     pub(crate) window_start_poll: Counter,
