@@ -5,26 +5,33 @@ mod spin_support;
 use spin_support::*;
 use std::time::{Duration, Instant};
 
+/// Real work (an LCG) in `slice`-long pieces with a yield after each, for `total`; returns
+/// the number of pieces.
+async fn compute_yielding(slice: Duration, total: Duration) -> u64 {
+    let mut slices = 0u64;
+    let mut acc = 0u64;
+    let end = Instant::now() + total;
+    while Instant::now() < end {
+        let slice_end = Instant::now() + slice;
+        while Instant::now() < slice_end {
+            acc = acc.wrapping_mul(6364136223846793005).wrapping_add(1);
+        }
+        slices += 1;
+        wakeful::task::yield_now().await;
+    }
+    std::hint::black_box(acc);
+    slices
+}
+
 /// A compute task that yields after every 100 µs of real work, for long enough (300 ms)
 /// that a spinner would have been flagged three times over.
 #[test]
 fn compute_task_yielding_every_100us_is_not_flagged() {
     let rt = runtime(2);
-    let handle = rt.spawn(async {
-        let mut slices = 0u64;
-        let mut acc = 0u64;
-        let end = Instant::now() + Duration::from_millis(300);
-        while Instant::now() < end {
-            let slice = Instant::now() + Duration::from_micros(100);
-            while Instant::now() < slice {
-                acc = acc.wrapping_mul(6364136223846793005).wrapping_add(1);
-            }
-            slices += 1;
-            wakeful::task::yield_now().await;
-        }
-        std::hint::black_box(acc);
-        slices
-    });
+    let handle = rt.spawn(compute_yielding(
+        Duration::from_micros(100),
+        Duration::from_millis(300),
+    ));
     let id = handle.id().as_u64();
     let slices = rt.block_on(handle).unwrap();
     assert!(slices > 64, "the task yielded {slices} times");
@@ -190,21 +197,10 @@ fn compute_tasks_yielding_every_10us_are_not_flagged() {
     let rt = runtime(2);
     let tasks: Vec<_> = (0..4)
         .map(|_| {
-            rt.spawn(async {
-                let mut slices = 0u64;
-                let mut acc = 0u64;
-                let end = Instant::now() + Duration::from_millis(500);
-                while Instant::now() < end {
-                    let slice = Instant::now() + Duration::from_micros(10);
-                    while Instant::now() < slice {
-                        acc = acc.wrapping_mul(6364136223846793005).wrapping_add(1);
-                    }
-                    slices += 1;
-                    wakeful::task::yield_now().await;
-                }
-                std::hint::black_box(acc);
-                slices
-            })
+            rt.spawn(compute_yielding(
+                Duration::from_micros(10),
+                Duration::from_millis(500),
+            ))
         })
         .collect();
     let report_during = {
