@@ -186,10 +186,16 @@ where
         }
         // An empty buffer here is transport EOF: rustls reads 0 from it and records EOF,
         // as it would from the transport.
+        Ok(IoOutcome::Done(self.feed_from_ahead()?))
+    }
+
+    /// One `read_tls` from the read-ahead buffer (never the transport); returns the bytes
+    /// rustls took.
+    fn feed_from_ahead(&mut self) -> io::Result<usize> {
         let mut buffered = self.ahead.buffered();
         let n = self.conn.read_tls(&mut buffered)?;
         self.ahead.consume(n);
-        Ok(IoOutcome::Done(n))
+        Ok(n)
     }
 
     /// One `write_tls` to the transport.
@@ -335,13 +341,14 @@ where
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(_) => break,
             }
-            let buffered = self.ahead.buffered();
-            if buffered.is_empty() || self.failed.is_some() || self.read != ReadState::Open {
+            if self.ahead.buffered().is_empty()
+                || self.failed.is_some()
+                || self.read != ReadState::Open
+            {
                 break;
             }
-            let mut buffered = buffered;
-            match self.conn.read_tls(&mut buffered) {
-                Ok(n) if n > 0 => self.ahead.consume(n),
+            match self.feed_from_ahead() {
+                Ok(n) if n > 0 => {}
                 _ => break,
             }
             let _ = self.process(cx);
