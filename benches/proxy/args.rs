@@ -121,7 +121,10 @@ fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
 }
 
-fn positive<T: std::str::FromStr + Default + PartialOrd>(flag: &str, v: &str) -> Result<T, String> {
+pub fn positive<T: std::str::FromStr + Default + PartialOrd>(
+    flag: &str,
+    v: &str,
+) -> Result<T, String> {
     match v.parse::<T>() {
         Ok(n) if n > T::default() => Ok(n),
         _ => Err(format!("{flag} {v}: expected a positive whole number")),

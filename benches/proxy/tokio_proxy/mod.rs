@@ -17,6 +17,7 @@
 //! stdin closes (the driver holds the other end).
 mod conn;
 
+use crate::args::positive;
 use conn::ConnCtx;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -70,22 +71,8 @@ fn parse(argv: &[String]) -> Result<Args, String> {
             "--upstream" => upstream = Some(value),
             "--cert" => cert = Some(value),
             "--key" => key = Some(value),
-            "--workers" => {
-                workers = value
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| format!("--workers {value}: not a positive number"))?
-            }
-            "--copy-buf" => {
-                copy_buf = Some(
-                    value
-                        .parse()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or_else(|| format!("--copy-buf {value}: not a positive number"))?,
-                )
-            }
+            "--workers" => workers = positive(flag, &value)?,
+            "--copy-buf" => copy_buf = Some(positive(flag, &value)?),
             _ => return Err(format!("{SUBCOMMAND}: unknown flag {flag}")),
         }
     }
