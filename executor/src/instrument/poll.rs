@@ -175,7 +175,7 @@ impl<'a> PollGuard<'a> {
             let flags = stats.flags.get();
             // One or, one test: `sample_next` is 0 or `flag::SAMPLE_NEXT`, a bit no task
             // flag uses.
-            let rare = flag::FLAGGED | flag::DEMOTED | flag::SAMPLE_NEXT;
+            let rare = flag::WATCHED | flag::SAMPLE_NEXT;
             if (flags | worker.sample_next.get()) & rare != 0 {
                 begin_rare(worker, stats, sources, flags);
             }
@@ -260,9 +260,7 @@ impl<'a> PollGuard<'a> {
             if progress {
                 stats.progress_polls.incr();
             }
-            if futile_polls != stats.streak_base.get()
-                || stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0
-            {
+            if futile_polls != stats.streak_base.get() || stats.has(flag::WATCHED) {
                 self.settle(progress, self_woke || deferred);
             }
         }
@@ -330,7 +328,7 @@ impl<'a> PollGuard<'a> {
             }
             stats.streak_base.set(stats.futile_polls.get());
         }
-        if stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) != 0 {
+        if stats.has(flag::WATCHED) {
             // A flagged task's ratio also decays poll by poll (rounded up, so it reaches 0):
             // once most of its recent polls are not futile, it recovers.
             let ratio = stats.futile_ratio.get();
@@ -362,7 +360,7 @@ impl<'a> PollGuard<'a> {
         let (avg, work) = span_verdict(stats.span_gap_avg.get(), gap, WORK_GAP_LIMIT);
         stats.last_span_poll.set(polls);
         stats.span_gap_avg.set(avg);
-        if work && stats.flags.get() & (flag::FLAGGED | flag::DEMOTED) == 0 {
+        if work && !stats.has(flag::WATCHED) {
             // Not for a flagged task: there the span is progress like any other (it ends a
             // demotion), and unflagging waits for the ratio to decay, so a spinner whose
             // average dips by chance does not flap between flagged and recovered.

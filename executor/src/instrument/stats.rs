@@ -42,6 +42,9 @@ pub(crate) mod flag {
     pub(crate) const FLAGGED: u64 = 1 << 0;
     /// Self-wakes are deferred to the demotion backoff.
     pub(crate) const DEMOTED: u64 = 1 << 1;
+    /// Flagged or demoted: the detector looks at every futile poll, and the poll start
+    /// times the task.
+    pub(crate) const WATCHED: u64 = FLAGGED | DEMOTED;
     /// Was flagged at some point.
     pub(crate) const EVER_FLAGGED: u64 = 1 << 2;
     /// Was flagged, then unflagged by progress.
@@ -151,6 +154,7 @@ impl TaskStats {
         self.futile_polls.get().wrapping_sub(self.streak_base.get())
     }
 
+    #[inline(always)]
     pub(crate) fn has(&self, f: u64) -> bool {
         self.flags.get() & f != 0
     }
@@ -160,7 +164,7 @@ impl TaskStats {
         let v = self.flags.get();
         let v = if on { v | f } else { v & !f };
         self.flags.set(v);
-        let watched = v & (flag::FLAGGED | flag::DEMOTED) != 0;
+        let watched = v & flag::WATCHED != 0;
         self.detect_mask
             .set(if watched { 0 } else { DETECT_EVERY - 1 });
     }
