@@ -1,7 +1,8 @@
 //! Read-ahead in wakeful-tls (`TlsStream::set_read_ahead`): off by default; on, a bulk flow
-//! reads the transport in large pieces (not in the ~4 KiB rustls asks for), hands a big
-//! read every record already read ahead, and delivers every byte in order; `into_parts`
-//! returns the bytes read ahead, so nothing is lost.
+//! reads the transport in large pieces (not in the ~4 KiB rustls asks for) and delivers
+//! every byte in order; `into_parts` returns the bytes read ahead, so nothing is lost. With
+//! it or without, a big read gets every record the transport has ready, and what stopped it
+//! (EOF, a transport error, a bad record) is the next read's answer, after the bytes.
 //!
 //! The transport is an in-memory pipe whose writes never block, so the client's whole
 //! stream (and its close_notify) is buffered before the server reads: how many reads the
@@ -27,6 +28,8 @@ struct Half {
     bytes: VecDeque<u8>,
     closed: bool,
     reader: Option<Waker>,
+    /// Returned (once) instead of `WouldBlock` or EOF when `bytes` is drained.
+    error: Option<io::ErrorKind>,
 }
 
 /// One end of an in-memory duplex pipe. Counts its reads that returned bytes.
@@ -50,6 +53,11 @@ impl Read for End {
     /// `WouldBlock` when nothing is buffered and the writer has not closed.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut rx = self.rx.lock().unwrap();
+        if rx.bytes.is_empty() {
+            if let Some(kind) = rx.error.take() {
+                return Err(kind.into());
+            }
+        }
         if rx.bytes.is_empty() && !rx.closed {
             return Err(io::ErrorKind::WouldBlock.into());
         }
@@ -74,7 +82,7 @@ impl AsyncRead for End {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 let mut rx = self.rx.lock().unwrap();
                 // Re-check under the lock the writer takes to wake us.
-                if rx.bytes.is_empty() && !rx.closed {
+                if rx.bytes.is_empty() && !rx.closed && rx.error.is_none() {
                     rx.reader = Some(cx.waker().clone());
                     return Poll::Pending;
                 }
@@ -125,6 +133,16 @@ fn pair_with_stream_sent(
     total: usize,
     read_ahead: bool,
 ) -> (server::TlsStream<End>, Arc<AtomicU64>) {
+    pair_with_records_sent(rt, total, read_ahead, true)
+}
+
+/// [`pair_with_stream_sent`], with the client's close_notify only if `close_notify`.
+fn pair_with_records_sent(
+    rt: &Runtime,
+    total: usize,
+    read_ahead: bool,
+    close_notify: bool,
+) -> (server::TlsStream<End>, Arc<AtomicU64>) {
     let pki = Pki::new();
     let leaf = pki.leaf(&["localhost"]);
     let (server_end, client_end) = pipe();
@@ -144,7 +162,9 @@ fn pair_with_stream_sent(
             client.write_all(pattern(at as u64, n)).await.unwrap();
             at += n;
         }
-        client.close().await.unwrap();
+        if close_notify {
+            client.close().await.unwrap();
+        }
     });
     server.set_read_ahead(read_ahead);
     server_reads.store(0, Ordering::Relaxed);
@@ -222,6 +242,88 @@ fn without_read_ahead_rustls_reads_the_transport_itself() {
         reads > READS_FOR_1_MIB,
         "{reads} transport reads for 1 MiB: read ahead although off"
     );
+}
+
+#[test]
+fn without_read_ahead_a_big_read_gets_every_record_the_transport_has() {
+    let _guard = watchdog("without_read_ahead_a_big_read", 120);
+    let reads = read_all(false).stream_reads;
+    assert!(
+        reads <= STREAM_READS_FOR_1_MIB,
+        "{reads} reads of 64 KiB for 1 MiB: each returned about one record"
+    );
+}
+
+/// Three 16 KiB records and then `end` on the transport (after `end_with` set it up), read
+/// with a 64 KiB buffer: the first read's length, then the errors of the next two reads.
+fn records_then(
+    read_ahead: bool,
+    end_with: impl FnOnce(&mut Half),
+) -> (usize, io::Error, io::Error) {
+    const TOTAL: usize = 48 * 1024;
+    let rt = rt();
+    let (mut server, _reads) = pair_with_records_sent(&rt, TOTAL, read_ahead, false);
+    end_with(&mut server.get_ref().0.rx.lock().unwrap());
+    rt.block_on(async {
+        let mut buf = vec![0u8; 64 * 1024];
+        let n = server.read(&mut buf).await.unwrap();
+        assert!(buf[..n] == *pattern(0, n), "bytes differ");
+        let second = server.read(&mut buf).await.unwrap_err();
+        let third = server.read(&mut buf).await.unwrap_err();
+        (n, second, third)
+    })
+}
+
+/// A transport error met while a read is being filled: the read returns every byte before
+/// it, the next read returns the error itself (its kind intact: not lost behind the bytes,
+/// not turned into EOF), and a read after that reads the transport again.
+#[test]
+fn a_transport_error_behind_records_is_the_next_reads_answer() {
+    let _guard = watchdog("a_transport_error_behind_records", 120);
+    for read_ahead in [false, true] {
+        let (n, second, third) = records_then(read_ahead, |rx| {
+            rx.error = Some(io::ErrorKind::ConnectionReset);
+            rx.closed = true;
+        });
+        assert_eq!(
+            n,
+            48 * 1024,
+            "read-ahead {read_ahead}: one read, all three records"
+        );
+        assert_eq!(
+            second.kind(),
+            io::ErrorKind::ConnectionReset,
+            "read-ahead {read_ahead}: {second}"
+        );
+        // The transport is at EOF behind its error, with no close_notify.
+        assert_eq!(
+            third.kind(),
+            io::ErrorKind::UnexpectedEof,
+            "read-ahead {read_ahead}: {third}"
+        );
+    }
+}
+
+/// The peer's EOF without close_notify, met while a read is being filled: the read returns
+/// every byte before it, then every read is `UnexpectedEof`.
+#[test]
+fn a_truncation_behind_records_comes_after_their_bytes() {
+    let _guard = watchdog("a_truncation_behind_records", 120);
+    for read_ahead in [false, true] {
+        let (n, second, third) = records_then(read_ahead, |rx| rx.closed = true);
+        assert_eq!(
+            n,
+            48 * 1024,
+            "read-ahead {read_ahead}: one read, all three records"
+        );
+        for e in [second, third] {
+            assert_eq!(
+                e.kind(),
+                io::ErrorKind::UnexpectedEof,
+                "read-ahead {read_ahead}: {e}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -99,6 +99,9 @@ pub(crate) struct Core<IO, C> {
     pub(crate) need_flush: bool,
     /// Transport bytes read ahead of rustls (bulk flows only; see [`read_ahead`]).
     ahead: ReadAhead,
+    /// A transport error a read met after it already had bytes to return: the next
+    /// `poll_read`'s answer (once, like any transport error).
+    deferred: Option<io::Error>,
 }
 
 impl<IO, C, SD> Core<IO, C>
@@ -162,6 +165,7 @@ where
             write_parked: false,
             need_flush: false,
             ahead: ReadAhead::default(),
+            deferred: None,
         }
     }
 
@@ -296,9 +300,13 @@ where
                 }
                 Err(e) => return Poll::Ready(Err(e)),
             }
-            // 2. Nothing buffered. A terminal state answers without touching the transport:
-            //    this is what makes the incident state (rustls: no plaintext, no wish to
-            //    read, `WouldBlock`) an EOF instead of a self-wake.
+            // 2. Nothing buffered. A transport error met after the last call's bytes
+            //    (`top_up`) is this call's answer. A terminal state answers without touching
+            //    the transport: this is what makes the incident state (rustls: no
+            //    plaintext, no wish to read, `WouldBlock`) an EOF instead of a self-wake.
+            if let Some(e) = self.deferred.take() {
+                return Poll::Ready(Err(e));
+            }
             if let Some(e) = &self.failed {
                 return Poll::Ready(Err(invalid_data(e.clone())));
             }
@@ -308,28 +316,40 @@ where
                 ReadState::Open => {}
             }
             // 3. The transport's next bytes. `Pending` here is the transport's own.
-            let got = match self.read_tls(cx)? {
-                IoOutcome::Pending => return Poll::Pending,
-                IoOutcome::Done(n) => n,
-            };
-            // Enters `Closed` if a close_notify arrived. An error is recorded in `failed`
-            // and reported by step 2, after the plaintext of the records before it.
-            let _ = self.process(cx);
-            if got == 0 && self.read == ReadState::Open {
-                // Transport EOF with no close_notify (rustls reads 0 after a close_notify
-                // only in `Closed`, answered above).
-                self.read = ReadState::Truncated;
+            if !self.pull(cx)? {
+                return Poll::Pending;
             }
         }
     }
 
+    /// Feeds rustls the transport's next bytes (`read_tls`, then `process`): `false` if the
+    /// transport is pending. A close_notify enters `Closed`; a rustls error is recorded in
+    /// `failed` and reported by `poll_read` after the plaintext of the records before it;
+    /// transport EOF without close_notify enters `Truncated`.
+    fn pull(&mut self, cx: &mut Context<'_>) -> io::Result<bool> {
+        let got = match self.read_tls(cx)? {
+            IoOutcome::Pending => return Ok(false),
+            IoOutcome::Done(n) => n,
+        };
+        let _ = self.process(cx);
+        if got == 0 && self.read == ReadState::Open {
+            // rustls reads 0 after a close_notify only in `Closed`, so this is the
+            // transport's EOF.
+            self.read = ReadState::Truncated;
+        }
+        Ok(true)
+    }
+
     /// After a read put `filled` bytes of plaintext in `buf`, adds the plaintext of the
-    /// records the read-ahead buffer already holds, without reading the transport (a
-    /// record that fails still gets its alert written, as in `poll_read`): a bulk
-    /// reader with a big buffer gets several records per call, so it writes them on in one
-    /// call too. Stops at the first thing that is not more plaintext (the buffer drained, a
-    /// close_notify, an error, `buf` full); whatever stopped it is answered by the next
-    /// `poll_read`, as if this call had returned after the first record.
+    /// records the transport (or the read-ahead buffer) has ready, until `buf` is full or
+    /// the transport is pending: a bulk reader with a big buffer gets several records per
+    /// call, so it writes them on in one call too (tokio-rustls 0.26.6 fills a read the
+    /// same way). It costs a small read no system call: the transport's read that returned
+    /// less than asked cleared its readiness, so the next one is `Pending` at once. Stops
+    /// at the first thing that is not more plaintext (a close_notify, a rustls error, EOF,
+    /// a transport error); the next `poll_read` answers it, as if this call had returned
+    /// after the first record. A transport error is kept for that call (`deferred`), and a
+    /// record that fails still gets its alert written, as in `poll_read`.
     fn top_up(&mut self, cx: &mut Context<'_>, buf: &mut [u8], mut filled: usize) -> usize {
         while filled < buf.len() {
             match self.conn.reader().read(&mut buf[filled..]) {
@@ -341,17 +361,17 @@ where
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(_) => break,
             }
-            if self.ahead.buffered().is_empty()
-                || self.failed.is_some()
-                || self.read != ReadState::Open
-            {
+            if self.failed.is_some() || self.read != ReadState::Open {
                 break;
             }
-            match self.feed_from_ahead() {
-                Ok(n) if n > 0 => {}
-                _ => break,
+            match self.pull(cx) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    self.deferred = Some(e);
+                    break;
+                }
             }
-            let _ = self.process(cx);
         }
         filled
     }
