@@ -1,15 +1,16 @@
-//! What the `io_tcp` and `io_timers` benches share: the two runtimes they compare, the
-//! shape of a side-by-side criterion group, and the timed loop of a measurement. The `tls`
-//! bench uses the two runtimes and `Group`.
+//! What the `io_tcp`, `io_timers` and `tls` benches share: the two runtimes they compare,
+//! the shape of a side-by-side criterion group, and the timed loop of a measurement.
 //!
 //! Included by each with `#[path = "support/io_runtimes.rs"] mod io_runtimes;`; everything
-//! here is used by `io_tcp` and `io_timers`, so neither gets dead-code warnings (`tls`
-//! allows them).
+//! here is used by `io_timers`, so it gets no dead-code warnings (`io_tcp` and `tls`
+//! allow them).
 //!
 //! # Fairness contract
 //! - Both runtimes are multi-threaded with [`WORKERS`] workers; tokio has its I/O and time
-//!   drivers (`enable_all`), wakeful always has them. A bench builds a runtime right before
-//!   its function is measured and drops it right after, so the two never run at once.
+//!   drivers (`enable_all`), wakeful always has them. Under criterion a bench builds a
+//!   runtime right before its function is measured and drops it right after, so the two
+//!   never run at once; in interleaved rounds (`support/interleave.rs`) both exist and
+//!   take turns, the idle one parked.
 //! - A group from [`side_by_side`] holds the functions `wakeful` and `tokio`, measured one
 //!   after the other in the same run with the same settings, so their ratio is meaningful
 //!   on a shared machine (`benches/ratio.py` reads it by those names).
