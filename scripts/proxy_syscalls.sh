@@ -11,7 +11,8 @@
 #   bash scripts/proxy_syscalls.sh keep-alive 5 3  # workload, rounds, seconds per round
 #
 # Workloads: keep-alive, handshakes, bulk. Extra arguments after the first three go to the
-# bench (e.g. --tokio-copy-buf 65536).
+# bench (e.g. --tokio-copy-buf 65536). SYSCALLS="accept4 connect close ..." replaces the
+# list of system calls counted (default: futex write epoll_wait recvfrom sendto writev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 workload=${1:-bulk} rounds=${2:-3} secs=${3:-3}
@@ -53,7 +54,7 @@ if [ -z "$w" ] || [ -z "$t" ]; then
 fi
 
 events=context-switches
-for sc in futex write epoll_wait recvfrom sendto writev; do
+for sc in ${SYSCALLS:-futex write epoll_wait recvfrom sendto writev}; do
   events+=",syscalls:sys_enter_$sc"
 done
 perf stat -x, -e "$events" -p "$w" -o "$out/perf.wakeful" &
