@@ -344,8 +344,11 @@ where
     /// records the transport (or the read-ahead buffer) has ready, until `buf` is full or
     /// the transport is pending: a bulk reader with a big buffer gets several records per
     /// call, so it writes them on in one call too (tokio-rustls 0.26.6 fills a read the
-    /// same way). It costs a small read no system call: the transport's read that returned
-    /// less than asked cleared its readiness, so the next one is `Pending` at once. Stops
+    /// same way). On wakeful's `TcpStream` it costs a small read no system call: a socket
+    /// read that returns less than asked clears the socket's readiness, so the next one is
+    /// `Pending` at once (another transport may make one more read). Each transport read
+    /// here spends cooperative budget like any other; once it is spent the transport
+    /// answers `Pending` (the task is woken to go on) and the read returns what it has. Stops
     /// at the first thing that is not more plaintext (a close_notify, a rustls error, EOF,
     /// a transport error); the next `poll_read` answers it, as if this call had returned
     /// after the first record. A transport error is kept for that call (`deferred`), and a

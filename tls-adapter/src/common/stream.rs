@@ -73,7 +73,9 @@ macro_rules! tls_stream {
             /// read ahead are handed to the connection first; rustls refuses input while
             /// it holds 16 KiB of unread plaintext, and any it refuses are dropped (up to
             /// four records, about 65 KiB). Use [`into_parts`](Self::into_parts) to keep
-            /// them.
+            /// them. A transport error a read met after the bytes it returned (answered by
+            /// the next read) is dropped, here and by `into_parts`: the transport itself
+            /// reports what state it is in.
             pub fn into_inner(self) -> (IO, $conn) {
                 self.core.into_inner()
             }
