@@ -57,10 +57,11 @@ macro_rules! bodies {
             /// Echo over one connection: `per_iter` bytes per iteration, in `chunk`-byte
             /// writes and reads.
             pub struct Echo {
-                rt: $rt_ty,
+                // Declared before the runtime, so its sockets close while the runtime still runs.
                 halves: Option<(OwnedReadHalf, OwnedWriteHalf)>,
                 chunk: usize,
                 per_iter: usize,
+                rt: $rt_ty,
             }
 
             impl Echo {
@@ -268,15 +269,5 @@ fn interleaved(opts: &interleave::Options) {
 criterion_group!(benches, tcp_echo, tcp_churn);
 
 fn main() {
-    match interleave::options() {
-        Ok(Some(opts)) => interleaved(&opts),
-        Ok(None) => {
-            benches();
-            Criterion::default().configure_from_args().final_summary();
-        }
-        Err(e) => {
-            eprintln!("io_tcp: {e}");
-            std::process::exit(2);
-        }
-    }
+    interleave::main("io_tcp", benches, interleaved);
 }

@@ -45,7 +45,7 @@ use io_runtimes::Group;
 
 #[path = "support/interleave.rs"]
 mod interleave;
-use interleave::cpu;
+use interleave::process_cpu as cpu_time;
 const CHUNK: usize = 64 * 1024;
 const BULK_PER_ITER: usize = 8 << 20;
 
@@ -74,11 +74,6 @@ fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
 
 fn server_name() -> ServerName<'static> {
     ServerName::try_from("localhost").unwrap()
-}
-
-/// User + system CPU time of this whole process.
-fn cpu_time() -> Duration {
-    cpu::process_cpu(std::process::id()).unwrap_or_default()
 }
 
 /// CPU spent per unit, over every measured iteration of one criterion function.
@@ -153,9 +148,9 @@ macro_rules! bodies {
 
             /// Full handshakes, one connection at a time.
             pub struct Handshake {
-                rt: $rt_ty,
                 connector: TlsConnector,
                 addr: SocketAddr,
+                rt: $rt_ty,
             }
 
             impl Handshake {
@@ -210,8 +205,9 @@ macro_rules! bodies {
 
             /// A TLS echo over one connection.
             pub struct Bulk {
-                rt: $rt_ty,
+                // Declared before the runtime, so its sockets close while the runtime still runs.
                 stream: Option<TlsStream<TcpStream>>,
+                rt: $rt_ty,
             }
 
             impl Bulk {
@@ -368,15 +364,5 @@ fn interleaved(opts: &interleave::Options) {
 criterion_group!(benches, tls_handshake, tls_bulk);
 
 fn main() {
-    match interleave::options() {
-        Ok(Some(opts)) => interleaved(&opts),
-        Ok(None) => {
-            benches();
-            Criterion::default().configure_from_args().final_summary();
-        }
-        Err(e) => {
-            eprintln!("tls: {e}");
-            std::process::exit(2);
-        }
-    }
+    interleave::main("tls", benches, interleaved);
 }

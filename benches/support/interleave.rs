@@ -11,7 +11,9 @@
 //!
 //! Also kept: process CPU per unit on each side (`/proc/self/stat`, summed over the rounds;
 //! the kernel counts it in 10 ms ticks, so the sum is good to a few percent after a second
-//! or more of CPU).
+//! or more of CPU). A side's window also catches what the other side left running (a
+//! server task finishing its close, wakeful's idle monitor tick every 250 ms); the order
+//! swap makes that roughly symmetric.
 //!
 //! ```sh
 //! cargo bench --bench tls -- --interleaved               # 31 rounds per workload
@@ -19,11 +21,12 @@
 //! cargo bench --bench tls -- --interleaved tls_bulk      # one workload
 //! cargo bench --bench tls -- --interleaved --test        # smoke: 2 rounds of 1 iteration
 //! ```
+use std::cell::Cell;
 use std::time::Duration;
 
-/// The proxy bench's process CPU reader (also the `tls` bench's, through here).
+/// The proxy bench's process CPU reader.
 #[path = "../proxy/cpu.rs"]
-pub mod cpu;
+mod cpu;
 
 /// How an interleaved run was asked for.
 pub struct Options {
@@ -31,14 +34,19 @@ pub struct Options {
     pub rounds: usize,
     /// Smoke run: every side once per round, whatever the workload's iteration count.
     pub test: bool,
-    /// Only workloads whose names contain this (criterion's positional filter).
+    /// Only workloads whose names contain this (like criterion's positional filter, but a
+    /// substring of the group name, not a regex).
     pub filter: Option<String>,
+    /// Whether [`wants`](Self::wants) said yes to a workload.
+    matched: Cell<bool>,
 }
 
 impl Options {
     /// Whether the workload `name` is to run.
     pub fn wants(&self, name: &str) -> bool {
-        self.filter.as_deref().is_none_or(|f| name.contains(f))
+        let yes = self.filter.as_deref().is_none_or(|f| name.contains(f));
+        self.matched.set(self.matched.get() || yes);
+        yes
     }
 
     /// The iterations each side runs per round: `iters`, or 1 in a smoke run.
@@ -51,21 +59,50 @@ impl Options {
     }
 }
 
-/// `Ok(Some(_))` when the command line asks for interleaved rounds (`--interleaved`, with
-/// `--rounds N`, default 31, `--test`: 2 rounds of 1 iteration, and a workload filter like
-/// criterion's: `tls_bulk`); `Ok(None)` leaves the run to criterion, which reads the same
-/// arguments. Other flags (`cargo bench` passes `--bench`) are ignored in interleaved mode.
-pub fn options() -> Result<Option<Options>, String> {
-    let mut interleaved = false;
+/// The `main` of a bench with both modes: interleaved rounds (`interleaved`) when the
+/// command line asks for them, else criterion's run (`criterion`, the function
+/// `criterion_group!` made). Exits with status 2 on a bad command line, or a filter that
+/// matched no workload.
+pub fn main(bench: &str, criterion: fn(), interleaved: fn(&Options)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--interleaved") {
+        criterion();
+        criterion::Criterion::default()
+            .configure_from_args()
+            .final_summary();
+        return;
+    }
+    let opts = match options(&args) {
+        Ok(opts) => opts,
+        Err(e) => {
+            eprintln!("{bench}: {e}");
+            std::process::exit(2);
+        }
+    };
+    interleaved(&opts);
+    if !opts.matched.get() {
+        eprintln!(
+            "{bench}: no workload's name contains `{}`",
+            opts.filter.as_deref().unwrap_or_default()
+        );
+        std::process::exit(2);
+    }
+}
+
+/// Interleaved mode's arguments: `--rounds N` (default 31), `--test` (2 rounds of 1
+/// iteration), and a workload filter (`tls_bulk`). `--bench`, which `cargo bench` passes,
+/// is ignored; any other flag is an error (criterion's flags mean nothing here).
+fn options(args: &[String]) -> Result<Options, String> {
     let mut opts = Options {
         rounds: 31,
         test: false,
         filter: None,
+        matched: Cell::new(false),
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--interleaved" => interleaved = true,
+            "--interleaved" | "--bench" => {}
             "--test" => opts.test = true,
             "--rounds" => {
                 let n = args.next().ok_or("--rounds needs a number")?;
@@ -75,14 +112,21 @@ pub fn options() -> Result<Option<Options>, String> {
                     .filter(|&n| n > 0)
                     .ok_or_else(|| format!("--rounds: `{n}` is not a positive number"))?;
             }
-            flag if flag.starts_with('-') => {}
+            flag if flag.starts_with('-') => {
+                return Err(format!(
+                    "`{flag}` means nothing with --interleaved (it takes --rounds N, --test and a workload name)"
+                ))
+            }
+            name if opts.filter.is_some() => {
+                return Err(format!("one workload filter only, got a second: `{name}`"))
+            }
             name => opts.filter = Some(name.to_string()),
         }
     }
     if opts.test {
         opts.rounds = opts.rounds.min(2);
     }
-    Ok(interleaved.then_some(opts))
+    Ok(opts)
 }
 
 /// The two sides of one workload: each runs `iters` iterations and returns the wall time
@@ -119,7 +163,8 @@ impl Side {
     }
 }
 
-fn process_cpu() -> Duration {
+/// User + system CPU time of this whole process so far.
+pub fn process_cpu() -> Duration {
     cpu::process_cpu(std::process::id()).unwrap_or_default()
 }
 
