@@ -16,10 +16,13 @@
 //! over rounds of that round's on/off time ratio, so slow drifts of the machine's load
 //! cancel.
 //! Times are medians over rounds of the time per iteration.
+#[path = "support/args.rs"]
+mod args;
 #[path = "support/scheduler.rs"]
 #[allow(dead_code, reason = "this bench uses two of the bodies")]
 mod scheduler;
 
+use args::positive;
 use scheduler::{on_tokio, on_wakeful, tokio_rt, wakeful_rt, Iterate};
 use std::time::{Duration, Instant};
 
@@ -63,12 +66,7 @@ fn options() -> Result<Options, String> {
                 opts.iters = [1, 1];
             }
             "--rounds" => {
-                let n = args.next().ok_or("--rounds needs a number")?;
-                opts.rounds = n
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| format!("--rounds: `{n}` is not a positive number"))?;
+                opts.rounds = positive(&arg, &args.next().ok_or("--rounds needs a number")?)?
             }
             // `cargo bench` passes `--bench`; other criterion flags mean nothing here.
             _ => {}

@@ -6,6 +6,10 @@
 use crate::client::Workload;
 use std::time::Duration;
 
+#[path = "../support/args.rs"]
+mod shared;
+pub use shared::positive;
+
 pub const USAGE: &str = "\
 usage: cargo bench --bench proxy -- [OPTIONS]
 
@@ -119,16 +123,6 @@ pub fn parse(argv: &[String]) -> Result<Parsed, String> {
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
-}
-
-pub fn positive<T: std::str::FromStr + Default + PartialOrd>(
-    flag: &str,
-    v: &str,
-) -> Result<T, String> {
-    match v.parse::<T>() {
-        Ok(n) if n > T::default() => Ok(n),
-        _ => Err(format!("{flag} {v}: expected a positive whole number")),
-    }
 }
 
 fn seconds(flag: &str, v: &str) -> Result<Duration, String> {

@@ -24,9 +24,13 @@
 use std::cell::Cell;
 use std::time::Duration;
 
+#[path = "args.rs"]
+mod args;
 /// The proxy bench's process CPU reader.
 #[path = "../proxy/cpu.rs"]
 mod cpu;
+
+use args::positive;
 
 /// How an interleaved run was asked for.
 pub struct Options {
@@ -105,12 +109,7 @@ fn options(args: &[String]) -> Result<Options, String> {
             "--interleaved" | "--bench" => {}
             "--test" => opts.test = true,
             "--rounds" => {
-                let n = args.next().ok_or("--rounds needs a number")?;
-                opts.rounds = n
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| format!("--rounds: `{n}` is not a positive number"))?;
+                opts.rounds = positive(arg, args.next().ok_or("--rounds needs a number")?)?
             }
             flag if flag.starts_with('-') => {
                 return Err(format!(
