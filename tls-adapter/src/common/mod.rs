@@ -125,9 +125,8 @@ where
     /// (see `TlsStream::into_inner`).
     pub(crate) fn into_inner(mut self) -> (IO, C) {
         while !self.ahead.buffered().is_empty() {
-            let mut buffered = self.ahead.buffered();
-            match self.conn.read_tls(&mut buffered) {
-                Ok(n) if n > 0 => self.ahead.consume(n),
+            match self.feed_from_ahead() {
+                Ok(n) if n > 0 => {}
                 _ => break,
             }
             if self.conn.process_new_packets().is_err() {
@@ -135,6 +134,15 @@ where
             }
         }
         (self.io, self.conn)
+    }
+
+    /// One `read_tls` from the read-ahead buffer (never the transport); returns the bytes
+    /// rustls took.
+    fn feed_from_ahead(&mut self) -> io::Result<usize> {
+        let mut buffered = self.ahead.buffered();
+        let n = self.conn.read_tls(&mut buffered)?;
+        self.ahead.consume(n);
+        Ok(n)
     }
 }
 
@@ -191,15 +199,6 @@ where
         // An empty buffer here is transport EOF: rustls reads 0 from it and records EOF,
         // as it would from the transport.
         Ok(IoOutcome::Done(self.feed_from_ahead()?))
-    }
-
-    /// One `read_tls` from the read-ahead buffer (never the transport); returns the bytes
-    /// rustls took.
-    fn feed_from_ahead(&mut self) -> io::Result<usize> {
-        let mut buffered = self.ahead.buffered();
-        let n = self.conn.read_tls(&mut buffered)?;
-        self.ahead.consume(n);
-        Ok(n)
     }
 
     /// One `write_tls` to the transport.
