@@ -367,6 +367,37 @@ fn into_parts_returns_the_bytes_read_ahead() {
     assert_eq!(at, TOTAL, "bytes lost when the stream was taken apart");
 }
 
+/// `into_inner` with read-ahead on hands rustls the bytes read ahead, as many as it takes:
+/// the connection's plaintext goes on from where the stream's reads stopped, byte-exact,
+/// past the record those reads had opened (the next one came from the read-ahead buffer).
+#[test]
+fn into_inner_hands_rustls_the_bytes_read_ahead() {
+    let _guard = watchdog("into_inner_hands_rustls_the_bytes_read_ahead", 120);
+    const TOTAL: usize = 256 * 1024;
+    const FIRST: usize = 10_000;
+    let rt = rt();
+    let (mut server, _reads) = pair_with_stream_sent(&rt, TOTAL, true);
+    let mut buf = vec![0u8; 64 * 1024];
+    rt.block_on(server.read_exact(&mut buf[..FIRST])).unwrap();
+    let (_io, mut conn) = server.into_inner();
+    let mut at = FIRST;
+    loop {
+        match conn.reader().read(&mut buf) {
+            Ok(n) if n > 0 => {
+                assert!(buf[..n] == *pattern(at as u64, n), "bytes differ at {at}");
+                at += n;
+            }
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("reading what into_inner left: {e}"),
+        }
+    }
+    assert!(
+        at > 16 * 1024,
+        "only the first record's {at} bytes: nothing read ahead reached rustls"
+    );
+}
+
 /// The 2025 incident's wire, in a bulk flow with read-ahead on: the stream, a close_notify,
 /// then the start of a record that never completes, all in the buffer at once. Every byte
 /// before the close_notify is delivered, then EOF, and EOF again: the bytes behind the
